@@ -819,7 +819,7 @@ mod tests {
             "",
             "e",
             "en-",
-            "english-language",
+            "toolonglanguage",
             "en_US",
             "x",
             "en-a",

@@ -203,7 +203,7 @@ pub(crate) fn check_object<'v>(cx: &mut Ctx<'v, '_>, m: &'v Map<String, Value>) 
             let what = if def.name.is_empty() {
                 describe_kind(def.kind)
             } else {
-                format!("a {}", def.name)
+                walk::article(def.name)
             };
             cx.report_at(
                 p.name,
@@ -219,8 +219,8 @@ pub(crate) fn check_object<'v>(cx: &mut Ctx<'v, '_>, m: &'v Map<String, Value>) 
         cx.report(
             Code::E019,
             format!(
-                "a {} must have at least one of: {}",
-                def.name,
+                "{} must have at least one of: {}",
+                walk::article(def.name),
                 def.any_of.join(", ")
             ),
         );
@@ -776,11 +776,12 @@ fn check_sco_id<'v>(cx: &mut Ctx<'v, '_>, ty: &str, id: &StixId, m: &'v Map<Stri
     if !any {
         if id.uuid_version() != 4 {
             let msg = if contributing.is_empty() {
-                format!("a {ty} id must use UUIDv4 (the type has no ID contributing properties), found version {}", id.uuid_version())
+                format!("{} id must use UUIDv4 (the type has no ID contributing properties), found version {}", walk::article(ty), id.uuid_version())
             } else {
                 format!(
-                    "with none of its ID contributing properties ({}) present, a {ty} id must use UUIDv4, found version {}",
+                    "with none of its ID contributing properties ({}) present, {} id must use UUIDv4, found version {}",
                     contributing.join(", "),
+                    walk::article(ty),
                     id.uuid_version()
                 )
             };

@@ -656,8 +656,10 @@ pub(crate) fn check_sco<'v>(
                     .as_str()
                     .is_some_and(|t| vocab::WINDOWS_PEBINARY_TYPE.contains(&t))
                 {
-                    cx.report_at(
-                        "extensions",
+                    at_ext(
+                        cx,
+                        "windows-pebinary-ext",
+                        "pe_type",
                         Code::W243,
                         format!("'pe_type' {} is not in windows-pebinary-type-ov", show(t)),
                     );
@@ -683,8 +685,10 @@ pub(crate) fn check_sco<'v>(
                     .keys()
                     .filter(|k| !vocab::PDF_DOC_INFO_KEYS.contains(&k.as_str()))
                 {
-                    cx.report_at(
-                        "extensions",
+                    at_ext(
+                        cx,
+                        "pdf-ext",
+                        "document_info_dict",
                         Code::W276,
                         format!(
                             "{} is not a PDF document information dictionary key",
@@ -758,8 +762,10 @@ pub(crate) fn check_sco<'v>(
                     .keys()
                     .filter(|k| !vocab::HTTP_REQUEST_HEADERS.contains(&k.as_str()))
                 {
-                    cx.report_at(
-                        "extensions",
+                    at_ext(
+                        cx,
+                        "http-request-ext",
+                        "request_header",
                         Code::W274,
                         format!("{} is not a known HTTP request header", quote(k)),
                     );
@@ -770,8 +776,10 @@ pub(crate) fn check_sco<'v>(
                 .and_then(Value::as_object)
             {
                 for k in o.keys().filter(|k| !f::is_socket_option(k)) {
-                    cx.report_at(
-                        "extensions",
+                    at_ext(
+                        cx,
+                        "socket-ext",
+                        "options",
                         Code::W275,
                         format!("{} is not a known socket option", quote(k)),
                     );
@@ -784,8 +792,10 @@ pub(crate) fn check_sco<'v>(
                 .and_then(Value::as_str)
             {
                 if !(p.len() > "_CLASS".len() && p.ends_with("_CLASS")) {
-                    cx.report_at(
-                        "extensions",
+                    at_ext(
+                        cx,
+                        "windows-process-ext",
+                        "priority",
                         Code::W149,
                         format!(
                             "windows-process-ext 'priority' {} should end in _CLASS",
@@ -798,6 +808,15 @@ pub(crate) fn check_sco<'v>(
         _ => {}
     }
     custom_sco_content(cx, def, ty, m);
+}
+
+/// Reports at `extensions.<ext>.<prop>`.
+fn at_ext<'v>(cx: &mut Ctx<'v, '_>, ext: &'v str, prop: &'v str, code: Code, msg: String) {
+    let d = cx.depth();
+    cx.push("extensions");
+    cx.push(ext);
+    cx.report_at(prop, code, msg);
+    cx.truncate(d);
 }
 
 /// `W142`: keys of dictionaries in SCOs should be lower case.

@@ -378,8 +378,8 @@ fn check_hashes<'v>(cx: &mut Ctx<'v, '_>, v: &'v Value) {
             }
             Some(h) if !f::is_hash_value(k, h) => {
                 let msg = format!(
-                    "{} hash must be {}, found {}",
-                    k,
+                    "hash {} must be {}, found {}",
+                    quote(k),
                     f::hash_value_rule(k).unwrap_or("valid"),
                     quote(h)
                 );
@@ -433,7 +433,7 @@ fn check_ref<'v>(cx: &mut Ctx<'v, '_>, refs: &Refs, v: &'v Value) {
     }
 }
 
-fn article(t: &str) -> String {
+pub(crate) fn article(t: &str) -> String {
     if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
         format!("an {t}")
     } else {
@@ -590,7 +590,11 @@ pub(crate) fn check_any_of(
     if !any_of.is_empty() && !any_of.iter().any(|k| m.contains_key(*k)) {
         cx.report(
             Code::E019,
-            format!("a {what} must have at least one of: {}", any_of.join(", ")),
+            format!(
+                "{} must have at least one of: {}",
+                article(what),
+                any_of.join(", ")
+            ),
         );
     }
 }

@@ -319,19 +319,6 @@ fn explain(v: &Value, ours: &Outcome, theirs: &Outcome, d: Diff) -> Option<&'sta
             if ty == "sighting" && only(&|c, p, _| c == Code::E010 && p == "sighting_of_ref") {
                 return Some("D09 sighting_of_ref must be an SDO");
             }
-            if only(&|c, p, _| {
-                c == Code::E013
-                    && matches!(
-                        p,
-                        "src_byte_count"
-                            | "dst_byte_count"
-                            | "src_packets"
-                            | "dst_packets"
-                            | "precision"
-                    )
-            }) {
-                return Some("D10 non-negative counts");
-            }
             if ty == "incident" && only(&|_, p, _| p.starts_with("kill_chain_phases")) {
                 return Some("D11 properties missing from stix2-validator's tables");
             }

@@ -185,7 +185,7 @@ fn generate(r: &mut Rng) -> Value {
                 ));
                 p.push(("hashes", r.hashes()));
             }
-            maybe(r, 30, &mut p, "mime_type", |r| json!("application/zip"));
+            maybe(r, 30, &mut p, "mime_type", |_| json!("application/zip"));
         }
         "autonomous-system" => {
             let n = match r.below(3) {
@@ -329,7 +329,7 @@ fn generate(r: &mut Rng) -> Value {
         }
         "software" => {
             p.push(("name", json!(r.text())));
-            maybe(r, 50, &mut p, "cpe", |r| {
+            maybe(r, 50, &mut p, "cpe", |_| {
                 json!("cpe:2.3:a:microsoft:word:2000:*:*:*:*:*:*:*")
             });
             maybe(r, 50, &mut p, "vendor", |r| json!(r.text()));
@@ -337,7 +337,7 @@ fn generate(r: &mut Rng) -> Value {
                 json!(format!("{}.{}", r.below(10), r.below(100)))
             });
             maybe(r, 30, &mut p, "swid", |r| json!(r.uuid()));
-            maybe(r, 30, &mut p, "languages", |r| json!(["en", "de"]));
+            maybe(r, 30, &mut p, "languages", |_| json!(["en", "de"]));
         }
         "url" => p.push((
             "value",

@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
+pub mod db;
 pub mod export;
 pub mod get;
 pub mod import;
 pub mod related;
 pub mod stats;
+pub mod synth;
 
 use anyhow::Context;
 

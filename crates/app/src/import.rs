@@ -138,7 +138,7 @@ enum Item {
     Object {
         raw_index: usize,
         start: stix::Position,
-        object: Box<store::PreparedObject>,
+        object: store::PreparedObject,
     },
     Rejected(Rejected),
     Progress(u64, usize),
@@ -206,7 +206,7 @@ pub fn import_bundle<R: Read + Send>(
                                     Item::Object {
                                         raw_index: raw.index,
                                         start: raw.start,
-                                        object: Box::new(prepared),
+                                        object: prepared,
                                     }
                                 }
                                 Err(r) => Item::Rejected(r),
@@ -234,21 +234,38 @@ pub fn import_bundle<R: Read + Send>(
             Some(br.header().clone())
         });
         for batch in recv {
+            let mut objects = Vec::with_capacity(batch.len());
+            let mut places = Vec::with_capacity(batch.len());
             for item in batch {
-                let outcome = match item {
-                    Item::Progress(bytes, n) => {
-                        progress(bytes, n);
-                        continue;
-                    }
+                match item {
+                    Item::Progress(bytes, n) => progress(bytes, n),
                     Item::Fatal(e) => return Err(read_err(e)),
-                    Item::Rejected(r) => Err(r),
+                    Item::Rejected(r) => {
+                        report.objects += 1;
+                        n_rejected += 1;
+                        if report.rejected.len() < MAX_LISTED {
+                            report.rejected.push(r);
+                        }
+                    }
                     Item::Object {
                         raw_index,
                         start,
                         object,
-                    } => match tx.add_prepared(&object) {
-                        Ok(_) => Ok(()),
-                        Err(e @ StoreError::Conflict { .. }) => Err(Rejected {
+                    } => {
+                        places.push((raw_index, start));
+                        objects.push(object);
+                    }
+                }
+            }
+            let results = tx.add_batch(&objects).map_err(store_err)?;
+            for ((result, (raw_index, start)), object) in
+                results.into_iter().zip(places).zip(&objects)
+            {
+                report.objects += 1;
+                if let Err(e) = result {
+                    n_rejected += 1;
+                    if report.rejected.len() < MAX_LISTED {
+                        report.rejected.push(Rejected {
                             index: raw_index,
                             id: Some(object.object.id().to_string()),
                             line: start.line,
@@ -256,15 +273,7 @@ pub fn import_bundle<R: Read + Send>(
                             path: format!("objects[{raw_index}]"),
                             code: "E100".into(),
                             message: e.to_string(),
-                        }),
-                        Err(e) => return Err(store_err(e)),
-                    },
-                };
-                report.objects += 1;
-                if let Err(r) = outcome {
-                    n_rejected += 1;
-                    if report.rejected.len() < MAX_LISTED {
-                        report.rejected.push(r);
+                        });
                     }
                 }
             }

@@ -453,19 +453,189 @@ impl SqliteImport<'_> {
     }
 }
 
-impl ImportTx for SqliteImport<'_> {
-    fn add_prepared(&mut self, object: &PreparedObject) -> Result<AddOutcome, StoreError> {
-        let r = self.add_inner(object)?;
-        if self.pending_refs.len() >= 4 * REFS_BATCH {
-            insert_refs_rows(&self.conn, &self.pending_refs)?;
-            self.pending_refs.clear();
-        }
+/// Rows per multi-row INSERT of new objects (9 parameters each).
+const NEW_BATCH: usize = 64;
+
+impl SqliteImport<'_> {
+    fn count(&mut self, r: AddOutcome) {
         match r {
             AddOutcome::Added => self.summary.added += 1,
             AddOutcome::Unchanged => self.summary.unchanged += 1,
             AddOutcome::Replaced => self.summary.replaced += 1,
         }
+    }
+
+    fn flush_refs_if_large(&mut self) -> Result<(), StoreError> {
+        if self.pending_refs.len() >= 4 * REFS_BATCH {
+            insert_refs_rows(&self.conn, &self.pending_refs)?;
+            self.pending_refs.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes objects whose ids are not stored yet (and distinct): their `latest`
+    /// rows and versions with multi-row INSERTs, numbered from the current maximum.
+    fn add_new(&mut self, objs: &[&PreparedObject]) -> Result<(), StoreError> {
+        let c: &Connection = &self.conn;
+        let latest_sql = |k: usize| {
+            format!(
+                "INSERT INTO latest (n, id, type, first_ns, last_ns, revoked, tlp, strict_author, rel_type) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; k].join(", ")
+            )
+        };
+        let objects_sql = |k: usize| {
+            format!(
+                "INSERT INTO objects (seq, n, version_ns, type, spec_version, strict_author, revoked, tlp, json) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; k].join(", ")
+            )
+        };
+        let mut next_n: i64 = c
+            .query_row("SELECT COALESCE(MAX(n), 0) + 1 FROM latest", [], |r| {
+                r.get(0)
+            })
+            .map_err(be)?;
+        let mut all_ns = Vec::with_capacity(objs.len());
+        for chunk in objs.chunks(NEW_BATCH) {
+            let mut ns = Vec::with_capacity(chunk.len());
+            {
+                let mut st = c.prepare_cached(&latest_sql(chunk.len())).map_err(be)?;
+                let mut i = 1;
+                for p in chunk {
+                    let vns = version_ns(&p.version);
+                    let strict = if p.tlp == Some(Tlp::AmberStrict) {
+                        p.object.created_by_ref()
+                    } else {
+                        None
+                    };
+                    st.raw_bind_parameter(i, next_n).map_err(be)?;
+                    st.raw_bind_parameter(i + 1, p.object.id().as_str())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 2, p.object.object_type())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 3, vns).map_err(be)?;
+                    st.raw_bind_parameter(i + 4, vns).map_err(be)?;
+                    st.raw_bind_parameter(i + 5, p.revoked as i64).map_err(be)?;
+                    st.raw_bind_parameter(i + 6, p.tlp.map(tlp_rank))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 7, strict).map_err(be)?;
+                    st.raw_bind_parameter(i + 8, p.relationship_type.as_deref())
+                        .map_err(be)?;
+                    ns.push(next_n);
+                    next_n += 1;
+                    i += 9;
+                }
+                st.raw_execute().map_err(be)?;
+            }
+            {
+                let mut st = c.prepare_cached(&objects_sql(chunk.len())).map_err(be)?;
+                let mut i = 1;
+                for (p, n) in chunk.iter().zip(&ns) {
+                    let strict = if p.tlp == Some(Tlp::AmberStrict) {
+                        p.object.created_by_ref()
+                    } else {
+                        None
+                    };
+                    st.raw_bind_parameter(i, self.store.next_added())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 1, *n).map_err(be)?;
+                    st.raw_bind_parameter(i + 2, version_ns(&p.version))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 3, p.object.object_type())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 4, p.object.spec_version())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 5, strict).map_err(be)?;
+                    st.raw_bind_parameter(i + 6, p.revoked as i64).map_err(be)?;
+                    st.raw_bind_parameter(i + 7, p.tlp.map(tlp_rank))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 8, p.json.as_str()).map_err(be)?;
+                    i += 9;
+                }
+                st.raw_execute().map_err(be)?;
+            }
+            for (p, n) in chunk.iter().zip(&ns) {
+                if self.cache.len() >= 100_000 {
+                    self.cache.clear();
+                }
+                self.cache.insert(p.object.id().to_string(), *n);
+            }
+            all_ns.extend_from_slice(&ns);
+            if let Some(coll) = self.collection.clone() {
+                for (p, n) in chunk.iter().zip(&ns) {
+                    c.prepare_cached("INSERT INTO collection_objects (cseq, collection, n, version_ns) VALUES (?1, ?2, ?3, ?4)")
+                        .map_err(be)?
+                        .execute(params![self.store.next_added(), coll, n, version_ns(&p.version)])
+                        .map_err(be)?;
+                }
+            }
+        }
+        // References last: resolving them may add placeholder rows for ids not yet
+        // stored, which must not take the numbers or ids assigned above.
+        for (p, n) in objs.iter().zip(&all_ns) {
+            queue_refs(c, &mut self.cache, &mut self.pending_refs, *n, &p.refs)?;
+        }
+        self.summary.added += objs.len();
+        self.flush_refs_if_large()
+    }
+}
+
+impl ImportTx for SqliteImport<'_> {
+    fn add_prepared(&mut self, object: &PreparedObject) -> Result<AddOutcome, StoreError> {
+        let r = self.add_inner(object)?;
+        self.flush_refs_if_large()?;
+        self.count(r);
         Ok(r)
+    }
+
+    fn add_batch(
+        &mut self,
+        objects: &[PreparedObject],
+    ) -> Result<Vec<Result<AddOutcome, StoreError>>, StoreError> {
+        // Which ids are stored (or referenced) already: one query per 500 ids.
+        let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in objects.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM latest WHERE id IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut st = self.conn.prepare_cached(&sql).map_err(be)?;
+            let ids = chunk.iter().map(|p| p.object.id().as_str());
+            let rows = st
+                .query_map(params_from_iter(ids), |r| r.get::<_, String>(0))
+                .map_err(be)?;
+            for id in rows {
+                known.insert(id.map_err(be)?);
+            }
+        }
+        // Runs of objects with new, distinct ids take the fast path; the others go
+        // one by one, in order.
+        let mut out = Vec::with_capacity(objects.len());
+        let mut run: Vec<&PreparedObject> = Vec::new();
+        for p in objects {
+            let id = p.object.id().as_str();
+            if !known.contains(id) {
+                known.insert(id.to_string());
+                run.push(p);
+                out.push(Ok(AddOutcome::Added));
+                continue;
+            }
+            if !run.is_empty() {
+                self.add_new(&std::mem::take(&mut run))?;
+            }
+            match self.add_inner(p) {
+                Ok(r) => {
+                    self.count(r);
+                    out.push(Ok(r));
+                }
+                Err(e @ StoreError::Conflict { .. }) => out.push(Err(e)),
+                Err(e) => return Err(e),
+            }
+            self.flush_refs_if_large()?;
+        }
+        if !run.is_empty() {
+            self.add_new(&run)?;
+        }
+        Ok(out)
     }
 
     fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
@@ -597,6 +767,7 @@ impl Store for SqliteStore {
 
     fn begin_import(&self, opts: &ImportOptions) -> Result<Box<dyn ImportTx + '_>, StoreError> {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch("BEGIN IMMEDIATE").map_err(be)?;
         let mut tx = SqliteImport {
             store: self,

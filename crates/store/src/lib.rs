@@ -257,6 +257,23 @@ pub trait ImportTx {
     fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError> {
         self.add_prepared(&PreparedObject::new(object.clone()))
     }
+    /// Adds several objects in order. The outer error aborts the transaction; a
+    /// per-object error (a [`StoreError::Conflict`]) rejects that object only.
+    /// Backends override this to write batches with fewer statements.
+    fn add_batch(
+        &mut self,
+        objects: &[PreparedObject],
+    ) -> Result<Vec<Result<AddOutcome, StoreError>>, StoreError> {
+        let mut out = Vec::with_capacity(objects.len());
+        for o in objects {
+            match self.add_prepared(o) {
+                Err(e @ StoreError::Conflict { .. }) => out.push(Err(e)),
+                Err(e) => return Err(e),
+                Ok(r) => out.push(Ok(r)),
+            }
+        }
+        Ok(out)
+    }
     fn commit(self: Box<Self>) -> Result<ImportSummary, StoreError>;
 }
 

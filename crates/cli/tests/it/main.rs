@@ -1,0 +1,5 @@
+//! End-to-end tests of the `threatledger` binary: real processes, real SQLite files.
+
+mod crash;
+mod import;
+mod support;

@@ -31,6 +31,7 @@ Exit codes: 0 success; 1 input rejected (invalid STIX, a rejected object, nothin
 
 Examples:
   threatledger import ../shared/data/attack/ics-attack.json
+  threatledger validate --format json bundle.json
   threatledger stats --format json
   threatledger get intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a
   threatledger related intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a --direction outgoing --type uses
@@ -65,6 +66,7 @@ pub enum Command {
     Stats(commands::stats::Args),
     Related(commands::related::Args),
     Db(commands::db::Args),
+    Validate(commands::validate::Args),
     /// Write a synthetic bundle (benchmarks, load tests).
     #[command(hide = true)]
     Synth(commands::synth::Args),
@@ -99,6 +101,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Stats(a) => commands::stats::run(cli, a),
         Command::Related(a) => commands::related::run(cli, a),
         Command::Db(a) => commands::db::run(cli, a),
+        Command::Validate(a) => commands::validate::run(cli, a),
         Command::Synth(a) => commands::synth::run(cli, a),
     }
 }

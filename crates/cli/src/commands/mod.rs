@@ -7,6 +7,7 @@ pub mod import;
 pub mod related;
 pub mod stats;
 pub mod synth;
+pub mod validate;
 
 use anyhow::Context;
 

@@ -3,3 +3,4 @@
 mod crash;
 mod import;
 mod support;
+mod validate;

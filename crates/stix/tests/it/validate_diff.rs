@@ -45,9 +45,33 @@ fn validator_agrees_with_stix2_validator() {
         serde_json::to_writer(&mut input, &c.value).unwrap();
         input.push(b'\n');
     }
+    // Bundle-level check 203 (duplicate id with the same modified): bundles of
+    // seed objects with a repeated version, a new version, or no repetition.
+    let bundles = duplicate_bundles(&corpus);
+    for b in &bundles {
+        serde_json::to_writer(&mut input, &json!({"__bundle__": b})).unwrap();
+        input.push(b'\n');
+    }
     let out = env.run_python("validator_batch.py", &input);
-    let theirs: Vec<Outcome> = out.lines().map(parse_peer).collect();
-    assert_eq!(theirs.len(), corpus.len(), "one peer result per object");
+    let mut theirs: Vec<Outcome> = out.lines().map(parse_peer).collect();
+    assert_eq!(
+        theirs.len(),
+        corpus.len() + bundles.len(),
+        "one peer result per input"
+    );
+    let theirs_bundles = theirs.split_off(corpus.len());
+    for (b, t) in bundles.iter().zip(&theirs_bundles) {
+        let text = serde_json::to_vec(&json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": b})).unwrap();
+        let ours = stix::validate::validate_bundle(&text[..], &Options::default()).unwrap();
+        let ours_203 = ours.warnings.iter().any(|w| w.code == Code::W203);
+        assert_eq!(
+            ours_203,
+            t.warnings.contains(&203),
+            "duplicate-id warning (203) for a bundle of {} objects",
+            b.len()
+        );
+    }
+    println!("bundle-level check 203 agrees on {} bundles", bundles.len());
 
     let opts = Options::default();
     let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
@@ -364,6 +388,28 @@ fn explain(v: &Value, ours: &Outcome, theirs: &Outcome, d: Diff) -> Option<&'sta
         }
         _ => None,
     }
+}
+
+/// Bundles built from the seed objects: one with an object repeated (same id
+/// and modified), one with a second version (later modified), one plain.
+fn duplicate_bundles(corpus: &[Case]) -> Vec<Vec<Value>> {
+    let seeds: Vec<Value> = corpus
+        .iter()
+        .filter(|c| c.source == "seeds.json")
+        .map(|c| c.value.clone())
+        .collect();
+    let versioned = seeds
+        .iter()
+        .find(|o| o.get("modified").is_some())
+        .unwrap()
+        .clone();
+    let mut repeated = seeds.clone();
+    repeated.push(versioned.clone());
+    let mut new_version = seeds.clone();
+    let mut v2 = versioned;
+    v2["modified"] = json!("2030-01-01T00:00:00.000Z");
+    new_version.push(v2);
+    vec![repeated, new_version, seeds]
 }
 
 // ---- The corpus ----

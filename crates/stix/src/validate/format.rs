@@ -238,9 +238,11 @@ pub fn is_ipfix_form(s: &str) -> bool {
 /// Windows registry keys must use full root names (`HKEY_LOCAL_MACHINE`), not
 /// abbreviations such as `HKLM`.
 pub fn uses_abbreviated_hive(s: &str) -> bool {
-    ["HKLM", "HKCC", "HKCR", "HKCU", "HKU"].iter().any(|h| {
-        s.len() >= h.len() && s[..h.len()].eq_ignore_ascii_case(h) && s.is_char_boundary(h.len())
-    })
+    // Compare bytes: slicing the str could split a multi-byte character.
+    let b = s.as_bytes();
+    ["HKLM", "HKCC", "HKCR", "HKCU", "HKU"]
+        .iter()
+        .any(|h| b.len() >= h.len() && b[..h.len()].eq_ignore_ascii_case(h.as_bytes()))
 }
 
 /// An IPv4 address with an optional CIDR suffix (`/0`–`/32`).
@@ -727,6 +729,7 @@ mod tests {
             uses_abbreviated_hive("HKLM\\Software")
                 && !uses_abbreviated_hive("HKEY_LOCAL_MACHINE\\Software")
         );
+        assert!(!uses_abbreviated_hive("HKLé") && !uses_abbreviated_hive("H"));
     }
 
     #[test]

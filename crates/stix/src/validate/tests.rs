@@ -414,6 +414,62 @@ fn disabling_best_practices() {
     check_with(&o, &opts, &[]);
 }
 
+/// Odd values in every property of every seed object: diagnostics, never a panic.
+#[test]
+fn odd_values_never_panic() {
+    let seeds: Value = serde_json::from_slice(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/validate/seeds.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let deep = (0..100).fold(
+        serde_json::json!("x"),
+        |v, _| serde_json::json!({ "a": [v] }),
+    );
+    let odd = [
+        Value::Null,
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!(1e308),
+        serde_json::json!(-0.0),
+        serde_json::json!(u64::MAX),
+        serde_json::json!("é🚀\u{0}"),
+        serde_json::json!("HKLé--\\"),
+        serde_json::json!([[[]]]),
+        serde_json::json!([null, 1, "a", {"b": []}]),
+        serde_json::json!({"é": null, "": [], "x--y": {"[0]": 1}}),
+        deep,
+    ];
+    let mut n = 0;
+    for o in seeds["objects"].as_array().unwrap() {
+        let m = o.as_object().unwrap();
+        for k in m.keys() {
+            for v in &odd {
+                let mut c = m.clone();
+                c.insert(k.clone(), v.clone());
+                let diags = validate_value(&Value::Object(c), &Options::default());
+                n += 1;
+                // Null, empty lists and empty objects are wrong for every
+                // property the specification defines.
+                let defined = o["type"]
+                    .as_str()
+                    .and_then(crate::schema::type_def)
+                    .is_some_and(|d| d.prop(k).is_some());
+                let empty =
+                    v.is_null() || v == &serde_json::json!([]) || v == &serde_json::json!({});
+                if defined && empty {
+                    assert!(
+                        !diags.is_empty(),
+                        "{k} = {v} went unnoticed in {}",
+                        o["type"]
+                    );
+                }
+            }
+        }
+    }
+    assert!(n > 3000, "{n} objects checked");
+}
+
 #[test]
 fn every_code_has_a_readme_row() {
     let readme =

@@ -102,7 +102,7 @@ fn any_path(rng: &mut Rng) -> ObjectPath {
     let mut steps = vec![PathStep::Key(rng.pick(AWKWARD_KEYS).to_string())];
     for _ in 0..rng.below(3) {
         steps.push(match rng.below(4) {
-            0 => PathStep::Index(rng.below(5) as i64 - 1),
+            0 => PathStep::Index(if rng.chance(5) { -1 } else { rng.below(4) as i64 }),
             1 => PathStep::Any,
             _ => PathStep::Key(rng.pick(AWKWARD_KEYS).to_string()),
         });

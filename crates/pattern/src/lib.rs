@@ -17,7 +17,7 @@ mod lexer;
 pub mod matcher;
 pub mod net;
 pub mod observed;
-mod parser;
+pub(crate) mod parser;
 mod print;
 pub mod sco;
 mod validate;

@@ -10,13 +10,23 @@ use crate::lexer::{tokenize, Kw, Tok, Token};
 
 /// Parses a pattern. The first syntax error stops the parse.
 pub fn parse(src: &str) -> Result<Pattern, PatternError> {
+    parse_with_diagnostics(src).map(|(p, _)| p)
+}
+
+/// Parses a pattern and also returns the non-fatal findings that need the
+/// parentheses the tree no longer has (duplicate qualifiers).
+pub(crate) fn parse_with_diagnostics(src: &str) -> Result<(Pattern, Vec<PatternError>), PatternError> {
     let toks = tokenize(src)?;
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        diags: Vec::new(),
+    };
     let expr = p.obs_followed_by(0)?;
     if p.peek() != &Tok::Eof {
         return Err(p.unexpected("AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern"));
     }
-    Ok(Pattern { expr })
+    Ok((Pattern { expr }, p.diags))
 }
 
 /// Nesting limit, so that a hostile pattern cannot overflow the stack.
@@ -25,6 +35,7 @@ const MAX_DEPTH: usize = 64;
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
+    diags: Vec<PatternError>,
 }
 
 impl Parser {
@@ -99,9 +110,30 @@ impl Parser {
         Ok(lhs)
     }
     fn obs_qualified(&mut self, depth: usize) -> Result<ObsExpr, PatternError> {
+        // stix2-patterns rejects the same qualifier type twice on a bracketed
+        // observation expression (not on a parenthesized group); so do we.
+        let bracketed = self.peek() == &Tok::LBrack;
+        let atom_offset = self.offset();
+        let mut kinds: Vec<&'static str> = Vec::new();
         let mut e = self.obs_atom(depth)?;
         let mut n_quals = 0;
         loop {
+            let kind = match self.peek() {
+                Tok::Kw(Kw::Within) => "WITHIN",
+                Tok::Kw(Kw::Repeats) => "REPEATS",
+                Tok::Kw(Kw::Start) => "START/STOP",
+                _ => "",
+            };
+            if bracketed && !kind.is_empty() {
+                if kinds.contains(&kind) {
+                    self.diags.push(PatternError::new(
+                        crate::error::codes::DUPLICATE_QUALIFIER,
+                        atom_offset,
+                        format!("duplicate {kind} qualifier on one observation expression"),
+                    ));
+                }
+                kinds.push(kind);
+            }
             let q = match self.peek() {
                 Tok::Kw(Kw::Within) => {
                     self.bump();

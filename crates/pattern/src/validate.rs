@@ -31,7 +31,7 @@ impl Validation {
 
 /// Parses and validates a pattern.
 pub fn validate(src: &str) -> Validation {
-    let pattern = match crate::parse(src) {
+    let (pattern, mut out) = match crate::parser::parse_with_diagnostics(src) {
         Ok(p) => p,
         Err(e) => {
             return Validation {
@@ -40,7 +40,6 @@ pub fn validate(src: &str) -> Validation {
             }
         }
     };
-    let mut out = Vec::new();
     check_obs(&pattern.expr, &mut out);
     for c in pattern.expr.observations() {
         check_comp_types(c, &mut out);
@@ -94,25 +93,6 @@ fn check_obs(e: &ObsExpr, out: &mut Vec<PatternError>) {
                 cur = inner;
             }
             let off = first_offset(cur);
-            // stix2-patterns flags a repeated qualifier type only when the chain
-            // sits on a bracketed observation; we do the same.
-            if matches!(cur, ObsExpr::Observation(_)) {
-                let mut kinds = BTreeSet::new();
-                for q in quals.iter().rev() {
-                    let k = match q {
-                        Qualifier::Within(_) => "WITHIN",
-                        Qualifier::Repeats(_) => "REPEATS",
-                        Qualifier::StartStop(..) => "START/STOP",
-                    };
-                    if !kinds.insert(k) {
-                        out.push(PatternError::new(
-                            codes::DUPLICATE_QUALIFIER,
-                            off,
-                            format!("duplicate {k} qualifier on one observation expression"),
-                        ));
-                    }
-                }
-            }
             for q in &quals {
                 match q {
                     Qualifier::Within(s) if *s <= 0.0 => out.push(PatternError::new(

@@ -74,7 +74,8 @@ impl Plan {
     pub fn window(&self) -> Option<i128> {
         match self {
             Plan::Within(a, d) => Some(a.window().map_or(*d, |w| w.min(*d))),
-            Plan::StartStop(a, _, _) | Plan::Repeats(a, _) => a.window(),
+            Plan::StartStop(a, _, _) => a.window(),
+            // A WITHIN under REPEATS bounds each repetition, not their union.
             _ => None,
         }
     }

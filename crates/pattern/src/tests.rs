@@ -340,3 +340,145 @@ fn bad_observed_data_is_reported_not_fatal() {
     assert_eq!(set.observations.len(), 0);
     assert!(set.problems[0].contains("first_observed"), "{:?}", set.problems);
 }
+
+// ---------------------------------------------------------------------------
+// Indexed matching
+
+use crate::index::{Engine, EngineConfig, IndexBuilder, ObservationRef};
+
+struct SetScope<'a>(&'a ObservationSet, &'a Observation);
+impl crate::eval::Scope for SetScope<'_> {
+    fn resolve(&self, r: &str) -> Option<&serde_json::Value> {
+        self.0.resolve(self.1, r)
+    }
+}
+
+/// Feeds a set's observations, ordered by first_observed, to an engine.
+fn run_engine(engine: &mut Engine, set: &ObservationSet) -> Vec<crate::index::Firing> {
+    let mut order: Vec<&Observation> = set.observations.iter().collect();
+    order.sort_by(|a, b| a.first_observed.cmp(&b.first_observed));
+    let mut out = Vec::new();
+    for o in order {
+        let scope = SetScope(set, o);
+        let r = ObservationRef {
+            id: &o.id,
+            first: &o.first_observed,
+            last: &o.last_observed,
+            count: o.number_observed,
+            roots: o.roots.iter().map(|&i| set.object(i)).collect(),
+            scope: &scope,
+        };
+        out.extend(engine.observe(&r));
+    }
+    out
+}
+
+/// The index only preselects: for every generated pattern and observation set,
+/// "the engine fired at least once" equals "the matcher matches the whole set".
+#[test]
+fn engine_agrees_with_matcher() {
+    let mut rng = Rng::new(77);
+    let (mut fired, mut stateful) = (0, 0);
+    for i in 0..1500 {
+        let c = gen::match_case(&mut rng);
+        let set = ObservationSet::from_values(vec![c.bundle.clone()]);
+        let expect = Matcher::compile(&c.pattern).unwrap().matches(&set).matched;
+        let mut b = IndexBuilder::new();
+        b.add("indicator--x", &c.pattern).unwrap();
+        let index = b.build();
+        stateful += index.stats().stateful_indicators;
+        let mut engine = Engine::new(index, EngineConfig::default());
+        let got = !run_engine(&mut engine, &set).is_empty();
+        assert_eq!(got, expect, "case {i}: {}\n{}", c.pattern, c.bundle);
+        fired += got as usize;
+    }
+    assert!(fired > 300 && stateful > 500, "fired {fired}, stateful {stateful}");
+}
+
+/// Many indicators in one index: the leaves found equal brute-force evaluation.
+#[test]
+fn index_leaves_equal_brute_force() {
+    let mut rng = Rng::new(5);
+    let mut b = IndexBuilder::new();
+    let mut patterns = Vec::new();
+    for i in 0..400 {
+        let c = gen::match_case(&mut rng);
+        b.add(&format!("indicator--{i}"), &c.pattern).unwrap();
+        patterns.push(parse(&c.pattern).unwrap());
+    }
+    let index = b.build();
+    let s = index.stats();
+    assert!(s.exact_keys > 0 && s.substring_anchors > 0 && s.cidr_anchors > 0 && s.regex_anchors > 0 && s.scanned_leaves > 0, "{s:?}");
+    let leaves: Vec<crate::eval::Comp> = patterns
+        .iter()
+        .flat_map(|p| p.expr.observations().into_iter().map(|c| crate::eval::Comp::compile(c).unwrap()).collect::<Vec<_>>())
+        .collect();
+    let mut total = 0;
+    for _ in 0..200 {
+        let set = ObservationSet::from_values(vec![gen::observations(&mut rng)]);
+        for o in &set.observations {
+            let scope = SetScope(&set, o);
+            let roots: Vec<&serde_json::Value> = o.roots.iter().map(|&i| set.object(i)).collect();
+            let got = index.matching_leaves(&roots, &scope);
+            let want: Vec<u32> = (0..leaves.len() as u32)
+                .filter(|&l| roots.iter().any(|r| leaves[l as usize].eval(r, &scope)))
+                .collect();
+            assert_eq!(got, want);
+            total += got.len();
+        }
+    }
+    assert!(total > 1000, "{total}");
+}
+
+#[test]
+fn sightings_from_flat_logs() {
+    use crate::flat::FlatParser;
+    use crate::sighting::{SightingConfig, Sightings};
+    let mut b = IndexBuilder::new();
+    b.add("indicator--00000000-0000-4000-8000-000000000001", "[network-traffic:dst_ref.value ISSUBSET '203.0.113.0/24']").unwrap();
+    b.add("indicator--00000000-0000-4000-8000-000000000002", "[domain-name:value = 'evil.example'] FOLLOWEDBY [url:value LIKE 'https://evil.example/%'] WITHIN 60 SECONDS").unwrap();
+    b.add("indicator--00000000-0000-4000-8000-000000000003", "[crypto-address:address = '0x098B716B8Aaf21512996dC57EB0615e2383E2f96']").unwrap();
+    let mut engine = Engine::new(b.build(), EngineConfig::default());
+    let log = "timestamp,src_ip,dst_ip,dst_port,protocol,query,url,chain,from_address,to_address\n\
+        2024-01-01T00:00:00Z,10.0.0.5,203.0.113.9,443,tcp,,,,,\n\
+        2024-01-01T00:00:10Z,,,,,evil.example,,,,\n\
+        2024-01-01T00:00:30Z,,,,,,https://evil.example/wallet,,,\n\
+        2024-01-01T00:05:00Z,10.0.0.5,203.0.113.10,443,tcp,,,,,\n\
+        1704067500,,,,,,,ethereum,0x098B716B8Aaf21512996dC57EB0615e2383E2f96,0x1111111111111111111111111111111111111111\n\
+        2024-01-01T00:06:00Z,,,,,,,,,\n";
+    let mut p = FlatParser::new();
+    let mut sightings = Sightings::new();
+    let mut errors = Vec::new();
+    for line in log.lines() {
+        match p.line(line) {
+            None => {}
+            Some(Err(e)) => errors.push(e.to_string()),
+            Some(Ok(obs)) => {
+                for f in obs.with_ref(|r| engine.observe(r)) {
+                    let id = engine.index().indicator_id(f.indicator).to_string();
+                    sightings.add(&id, &f, 100);
+                }
+            }
+        }
+    }
+    assert_eq!(errors, ["record 6: no observable columns (src_ip, dst_ip, ip, query, url, md5, sha1, sha256, file_name, from_address, to_address, address)"]);
+    let cfg = SightingConfig {
+        now: stix::Timestamp::parse("2024-02-01T00:00:00Z").unwrap(),
+        where_sighted_refs: vec!["identity--00000000-0000-4000-8000-00000000000a".into()],
+        created_by_ref: None,
+        max_refs: 100,
+    };
+    let out = sightings.finish(&cfg);
+    let summary: Vec<String> = out
+        .iter()
+        .map(|s| format!("{} count={} {}..{} refs={}", s.get_str("sighting_of_ref").unwrap(), s.get("count").unwrap(), s.get_str("first_seen").unwrap(), s.get_str("last_seen").unwrap(), s.get("observed_data_refs").unwrap().as_array().unwrap().len()))
+        .collect();
+    assert_eq!(summary, [
+        "indicator--00000000-0000-4000-8000-000000000001 count=2 2024-01-01T00:00:00Z..2024-01-01T00:05:00Z refs=2",
+        "indicator--00000000-0000-4000-8000-000000000002 count=1 2024-01-01T00:00:10Z..2024-01-01T00:00:30Z refs=2",
+        "indicator--00000000-0000-4000-8000-000000000003 count=1 2024-01-01T00:05:00.000Z..2024-01-01T00:05:00.000Z refs=1",
+    ]);
+    // Deterministic ids: the same input gives the same sighting.
+    assert!(out[0].id().as_str().starts_with("sighting--"));
+    assert_eq!(out[0].id().uuid_version(), 5);
+}

@@ -1,18 +1,93 @@
-//! `threatledger`: a thin binary over the library crates.
+//! `threatledger`: a thin binary over the library crates. Argument parsing, output
+//! formats and exit codes live here; everything else is in the libraries.
+
+mod commands;
+mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+
+/// Exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// The input was processed but found wanting: invalid STIX, rejected objects,
+    /// no match (for commands that test something).
+    pub const REJECTED: u8 = 1;
+    /// Usage error, unreadable file, database error: nothing useful was done.
+    pub const ERROR: u8 = 2;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success; 1 input rejected (invalid STIX, a rejected object, nothing matched); 2 usage, I/O or database error.
+
+Examples:
+  threatledger import ../shared/data/attack/ics-attack.json
+  threatledger stats --format json
+  threatledger get intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a
+  threatledger related intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a --direction outgoing --type uses
+  threatledger export --type intrusion-set --out groups.json";
 
 #[derive(Parser)]
 #[command(
     name = "threatledger",
     version,
-    about = "Threat intelligence for state-sponsored financial theft"
+    about = "Threat intelligence for state-sponsored financial theft: STIX 2.1 store, loss ledger, TAXII",
+    after_help = AFTER_HELP
 )]
-struct Cli {}
+pub struct Cli {
+    /// Database: a SQLite file path (or sqlite:PATH). Default ./threatledger.db.
+    #[arg(long, global = true, env = "THREATLEDGER_DB", default_value = app::DEFAULT_DB)]
+    pub db: String,
+    /// Output format of commands that print results.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// No progress bars or informational messages.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    Import(commands::import::Args),
+    Export(commands::export::Args),
+    Get(commands::get::Args),
+    Stats(commands::stats::Args),
+    Related(commands::related::Args),
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("threatledger: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: &Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Import(a) => commands::import::run(cli, a),
+        Command::Export(a) => commands::export::run(cli, a),
+        Command::Get(a) => commands::get::run(cli, a),
+        Command::Stats(a) => commands::stats::run(cli, a),
+        Command::Related(a) => commands::related::run(cli, a),
+    }
 }

@@ -1,0 +1,567 @@
+//! The conformance suite every backend runs (one generic suite, several backends).
+//! Each backend's tests call [`run_all`] with a factory that returns a fresh, empty
+//! store. Assertions panic with a message naming the case.
+
+use serde_json::json;
+use stix::ext::Tlp;
+use stix::StixObject;
+
+use crate::*;
+
+/// Runs every case against fresh stores from `make`.
+type Case = (&'static str, fn(&dyn Store));
+
+pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
+    let cases: &[Case] = &[
+        ("versions", versions),
+        ("conflict_rolls_back", conflict_rolls_back),
+        ("unchanged_and_replaced", unchanged_and_replaced),
+        ("filters", filters),
+        ("pagination_under_inserts", pagination_under_inserts),
+        ("revocation", revocation),
+        ("markings", markings),
+        ("relationships", relationships),
+        ("delete", delete),
+        ("collections", collections),
+        ("stats", stats),
+    ];
+    for (name, case) in cases {
+        let store = make();
+        eprintln!("store suite [{}]: {name}", store.backend());
+        case(store.as_ref());
+    }
+}
+
+const ID_A: &str = "indicator--11111111-1111-4111-8111-111111111111";
+const ID_B: &str = "malware--22222222-2222-4222-8222-222222222222";
+const ID_C: &str = "intrusion-set--33333333-3333-4333-8333-333333333333";
+const ORG: &str = "identity--44444444-4444-4444-8444-444444444444";
+const OTHER_ORG: &str = "identity--55555555-5555-4555-8555-555555555555";
+
+fn obj(v: serde_json::Value) -> StixObject {
+    StixObject::from_value(v).expect("test object")
+}
+
+fn sdo(ty_id: &str, modified: &str, extra: serde_json::Value) -> StixObject {
+    let mut v = json!({
+        "type": ty_id.split("--").next().unwrap(),
+        "spec_version": "2.1",
+        "id": ty_id,
+        "created": "2020-01-01T00:00:00.000Z",
+        "modified": modified,
+        "name": format!("{ty_id}@{modified}"),
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    obj(v)
+}
+
+fn rel(n: u32, ty: &str, src: &str, dst: &str) -> StixObject {
+    obj(json!({
+        "type": "relationship", "spec_version": "2.1",
+        "id": format!("relationship--{n:08}-0000-4000-8000-000000000000"),
+        "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+        "relationship_type": ty, "source_ref": src, "target_ref": dst
+    }))
+}
+
+fn ids(objs: &[StoredObject]) -> Vec<String> {
+    objs.iter()
+        .map(|o| {
+            format!(
+                "{}@{}",
+                o.object.id(),
+                o.version.as_ref().map(|v| v.as_str()).unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+fn put(s: &dyn Store, objs: &[StixObject]) -> ImportSummary {
+    s.put_all(objs, &ImportOptions::default()).expect("put")
+}
+
+fn q_versions(s: &dyn Store, id: &str, v: &[VersionSpec]) -> Vec<String> {
+    let q = Query {
+        ids: vec![id.into()],
+        versions: v.to_vec(),
+        ..Query::default()
+    };
+    ids(&s.query_all(&q).unwrap())
+}
+
+fn versions(s: &dyn Store) {
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-02T00:00:00.000Z", json!({})),
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_A, "2020-01-03T00:00:00.000Z", json!({})),
+        ],
+    );
+    assert_eq!(
+        q_versions(s, ID_A, &[]),
+        [format!("{ID_A}@2020-01-03T00:00:00.000Z")],
+        "default is last"
+    );
+    assert_eq!(
+        q_versions(s, ID_A, &[VersionSpec::First]),
+        [format!("{ID_A}@2020-01-01T00:00:00.000Z")]
+    );
+    assert_eq!(q_versions(s, ID_A, &[VersionSpec::All]).len(), 3);
+    let at = VersionSpec::parse("2020-01-02T00:00:00.000Z").unwrap();
+    assert_eq!(
+        q_versions(s, ID_A, &[at]),
+        [format!("{ID_A}@2020-01-02T00:00:00.000Z")]
+    );
+    assert_eq!(
+        q_versions(s, ID_A, &[VersionSpec::First, VersionSpec::Last]).len(),
+        2,
+        "first and last together"
+    );
+    let got = s.get_latest(ID_A, &Visibility::all()).unwrap().unwrap();
+    assert_eq!(
+        got.object.name(),
+        Some(&*format!("{ID_A}@2020-01-03T00:00:00.000Z"))
+    );
+    assert!(s.get_latest(ID_B, &Visibility::all()).unwrap().is_none());
+}
+
+fn conflict_rolls_back(s: &dyn Store) {
+    put(s, &[sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({}))]);
+    let before = s.stats().unwrap();
+    let mut tx = s.begin_import(&ImportOptions::default()).unwrap();
+    tx.add(&sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})))
+        .unwrap();
+    let e = tx.add(&sdo(
+        ID_A,
+        "2020-01-01T00:00:00.000Z",
+        json!({"description": "changed"}),
+    ));
+    assert!(matches!(e, Err(StoreError::Conflict { .. })), "{e:?}");
+    drop(tx); // no commit: nothing of this transaction may remain
+    assert_eq!(
+        s.stats().unwrap(),
+        before,
+        "store unchanged after a failed import"
+    );
+    assert!(s.get_latest(ID_B, &Visibility::all()).unwrap().is_none());
+}
+
+fn unchanged_and_replaced(s: &dyn Store) {
+    let a = sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({}));
+    let sco = obj(
+        json!({"type": "domain-name", "spec_version": "2.1", "id": "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7", "value": "example.com"}),
+    );
+    assert_eq!(put(s, &[a.clone(), sco.clone()]).added, 2);
+    let r = put(s, &[a.clone(), sco.clone()]);
+    assert_eq!((r.added, r.unchanged), (0, 2));
+    let mut sco2 = sco.clone();
+    sco2.set(
+        "resolves_to_refs",
+        json!(["ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4"]),
+    );
+    assert_eq!(put(s, &[sco2]).replaced, 1);
+    let got = s
+        .get_latest(sco.id().as_str(), &Visibility::all())
+        .unwrap()
+        .unwrap();
+    assert!(got.object.get("resolves_to_refs").is_some());
+    assert!(got.version.is_none());
+    // Key order and formatting differences are not conflicts: same JSON value.
+    let reordered = StixObject::from_json(&format!(
+        r#"{{"name":"{ID_A}@2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","id":"{ID_A}","created":"2020-01-01T00:00:00.000Z","spec_version":"2.1","type":"indicator"}}"#
+    ))
+    .unwrap();
+    assert_eq!(put(s, &[reordered]).unchanged, 1);
+}
+
+fn filters(s: &dyn Store) {
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+            obj(
+                json!({"type": "malware", "spec_version": "2.0", "id": "malware--66666666-6666-4666-8666-666666666666", "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z"}),
+            ),
+        ],
+    );
+    let q = Query {
+        types: vec!["malware".into()],
+        ..Query::default()
+    };
+    assert_eq!(s.query_all(&q).unwrap().len(), 2);
+    let q = Query {
+        types: vec!["malware".into()],
+        spec_versions: vec!["2.1".into()],
+        ..Query::default()
+    };
+    assert_eq!(
+        ids(&s.query_all(&q).unwrap()),
+        [format!("{ID_B}@2020-01-01T00:00:00.000Z")]
+    );
+    let q = Query {
+        ids: vec![ID_A.into(), ID_B.into()],
+        types: vec!["indicator".into()],
+        ..Query::default()
+    };
+    assert_eq!(s.query_all(&q).unwrap().len(), 1);
+    // added_after: everything added after the first object's date_added.
+    let all = s.query_all(&Query::default()).unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all
+        .windows(2)
+        .all(|w| w[0].date_added <= w[1].date_added && w[0].seq < w[1].seq));
+    let q = Query {
+        added_after: Some(all[0].date_added.clone()),
+        ..Query::default()
+    };
+    assert_eq!(s.query_all(&q).unwrap().len(), 2);
+}
+
+fn pagination_under_inserts(s: &dyn Store) {
+    let mk = |i: u32| {
+        obj(json!({"type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--{i:08}-0000-4000-8000-000000000000"),
+            "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '1.2.3.4']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}))
+    };
+    put(s, &(0..25).map(mk).collect::<Vec<_>>());
+    let mut q = Query {
+        limit: Some(7),
+        ..Query::default()
+    };
+    let mut seen = Vec::new();
+    let mut round = 0;
+    loop {
+        let page = s.query(&q).unwrap();
+        assert!(page.objects.len() <= 7);
+        seen.extend(page.objects.iter().map(|o| o.object.id().to_string()));
+        // Objects added while a client pages arrive at the end, never twice.
+        if round < 3 {
+            put(s, &[mk(100 + round)]);
+        }
+        round += 1;
+        if !page.more {
+            assert!(page.next.is_none() || page.objects.is_empty() || !page.more);
+            break;
+        }
+        q.next = page.next.clone();
+        assert!(q.next.is_some(), "more without next");
+    }
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), seen.len(), "an object was returned twice");
+    assert_eq!(
+        seen.len(),
+        28,
+        "every object once, including those added during the walk"
+    );
+    let bad = Query {
+        next: Some("not-a-cursor".into()),
+        ..Query::default()
+    };
+    assert!(matches!(s.query(&bad), Err(StoreError::InvalidQuery(_))));
+}
+
+fn revocation(s: &dyn Store) {
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_A, "2020-02-01T00:00:00.000Z", json!({"revoked": true})),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+        ],
+    );
+    let q = Query {
+        revoked: Revoked::Exclude,
+        ..Query::default()
+    };
+    assert_eq!(
+        ids(&s.query_all(&q).unwrap()),
+        [format!("{ID_B}@2020-01-01T00:00:00.000Z")]
+    );
+    let q = Query {
+        revoked: Revoked::Exclude,
+        versions: vec![VersionSpec::All],
+        ..Query::default()
+    };
+    assert_eq!(
+        s.query_all(&q).unwrap().len(),
+        1,
+        "all versions of a revoked object are hidden"
+    );
+    assert_eq!(
+        s.query_all(&Query::default()).unwrap().len(),
+        2,
+        "TAXII semantics include revoked"
+    );
+    assert_eq!(s.stats().unwrap().revoked, 1);
+}
+
+fn markings(s: &dyn Store) {
+    let marked = |id: &str, tlp: Tlp, by: &str| {
+        sdo(
+            id,
+            "2020-01-01T00:00:00.000Z",
+            json!({"object_marking_refs": [tlp.v2_marking_id()], "created_by_ref": by}),
+        )
+    };
+    put(
+        s,
+        &[
+            marked(ID_A, Tlp::Green, ORG),
+            marked(ID_B, Tlp::Red, ORG),
+            marked(ID_C, Tlp::AmberStrict, ORG),
+            marked(
+                "campaign--77777777-7777-4777-8777-777777777777",
+                Tlp::AmberStrict,
+                OTHER_ORG,
+            ),
+            sdo(
+                "tool--88888888-8888-4888-8888-888888888888",
+                "2020-01-01T00:00:00.000Z",
+                json!({}),
+            ),
+            // Granular markings count too.
+            sdo(
+                "vulnerability--99999999-9999-4999-8999-999999999999",
+                "2020-01-01T00:00:00.000Z",
+                json!({"granular_markings": [{"marking_ref": Tlp::Red.v2_marking_id(), "selectors": ["description"]}]}),
+            ),
+            // TLP 1.0 marking ids are understood (AMBER).
+            sdo(
+                "attack-pattern--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa",
+                "2020-01-01T00:00:00.000Z",
+                json!({"object_marking_refs": ["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]}),
+            ),
+        ],
+    );
+    let see = |v: Visibility| {
+        let q = Query {
+            visibility: v,
+            ..Query::default()
+        };
+        let mut got: Vec<String> = s
+            .query_all(&q)
+            .unwrap()
+            .iter()
+            .map(|o| o.object.object_type().to_string())
+            .collect();
+        got.sort();
+        got
+    };
+    assert_eq!(
+        see(Visibility::cleared(Tlp::Green, vec![])),
+        ["indicator", "tool"]
+    );
+    assert_eq!(
+        see(Visibility::cleared(Tlp::Amber, vec![])),
+        ["attack-pattern", "indicator", "tool"]
+    );
+    assert_eq!(
+        see(Visibility::cleared(Tlp::AmberStrict, vec![ORG.into()])),
+        ["attack-pattern", "indicator", "intrusion-set", "tool"]
+    );
+    assert_eq!(see(Visibility::all()).len(), 7);
+    // Not even by id, and not in pages' counts.
+    let q = Query {
+        ids: vec![ID_B.into()],
+        visibility: Visibility::cleared(Tlp::Amber, vec![]),
+        ..Query::default()
+    };
+    assert!(s.query(&q).unwrap().objects.is_empty());
+    assert!(s
+        .get_latest(ID_B, &Visibility::cleared(Tlp::Green, vec![]))
+        .unwrap()
+        .is_none());
+    let q = Query {
+        limit: Some(1),
+        visibility: Visibility::cleared(Tlp::Green, vec![]),
+        ..Query::default()
+    };
+    let p1 = s.query(&q).unwrap();
+    let p2 = s
+        .query(&Query {
+            next: p1.next.clone(),
+            ..q.clone()
+        })
+        .unwrap();
+    assert!(!p2.more, "no further page of invisible objects");
+}
+
+fn relationships(s: &dyn Store) {
+    let report = obj(
+        json!({"type": "report", "spec_version": "2.1", "id": "report--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
+        "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z", "name": "r",
+        "published": "2020-01-01T00:00:00Z", "object_refs": [ID_C, ID_B]}),
+    );
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_C, "2020-01-01T00:00:00.000Z", json!({})),
+            rel(1, "indicates", ID_A, ID_B),
+            rel(2, "uses", ID_C, ID_B),
+            report,
+        ],
+    );
+    let edges = |id: &str, q: RelatedQuery| {
+        let mut e: Vec<String> = s
+            .related(id, &q)
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{:?} {} {}", e.direction, e.label, e.other_type))
+            .collect();
+        e.sort();
+        e
+    };
+    assert_eq!(
+        edges(ID_B, RelatedQuery::default()),
+        [
+            "Incoming indicates indicator",
+            "Incoming object_refs report",
+            "Incoming uses intrusion-set"
+        ]
+    );
+    assert_eq!(
+        edges(
+            ID_B,
+            RelatedQuery {
+                include_embedded: false,
+                relationship_types: vec!["uses".into()],
+                ..RelatedQuery::default()
+            }
+        ),
+        ["Incoming uses intrusion-set"]
+    );
+    assert_eq!(
+        edges(
+            ID_C,
+            RelatedQuery {
+                direction: Direction::Outgoing,
+                ..RelatedQuery::default()
+            }
+        ),
+        ["Outgoing uses malware"]
+    );
+    assert_eq!(
+        edges(
+            "report--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
+            RelatedQuery {
+                direction: Direction::Outgoing,
+                other_types: vec!["malware".into()],
+                ..RelatedQuery::default()
+            }
+        ),
+        ["Outgoing object_refs malware"]
+    );
+    // A revoked relationship is no longer followed.
+    let mut r2 = rel(2, "uses", ID_C, ID_B);
+    r2.set("modified", json!("2021-01-01T00:00:00.000Z"));
+    r2.set("revoked", json!(true));
+    put(s, &[r2]);
+    assert_eq!(
+        edges(
+            ID_C,
+            RelatedQuery {
+                direction: Direction::Outgoing,
+                include_embedded: false,
+                ..RelatedQuery::default()
+            }
+        ),
+        Vec::<String>::new()
+    );
+}
+
+fn delete(s: &dyn Store) {
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_A, "2020-01-02T00:00:00.000Z", json!({})),
+        ],
+    );
+    assert_eq!(s.delete(None, ID_A, &[VersionSpec::First]).unwrap(), 1);
+    assert_eq!(
+        q_versions(s, ID_A, &[VersionSpec::All]),
+        [format!("{ID_A}@2020-01-02T00:00:00.000Z")]
+    );
+    assert_eq!(s.delete(None, ID_A, &[]).unwrap(), 1);
+    assert!(s.get_latest(ID_A, &Visibility::all()).unwrap().is_none());
+}
+
+fn collections(s: &dyn Store) {
+    s.put_all(
+        &[sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({}))],
+        &ImportOptions {
+            collection: Some("c1".into()),
+        },
+    )
+    .unwrap();
+    put(s, &[sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({}))]);
+    s.put_all(
+        &[sdo(ID_A, "2020-01-02T00:00:00.000Z", json!({}))],
+        &ImportOptions {
+            collection: Some("c2".into()),
+        },
+    )
+    .unwrap();
+    let in_c = |c: &str, v: Vec<VersionSpec>| {
+        ids(&s
+            .query_all(&Query {
+                collection: Some(c.into()),
+                versions: v,
+                ..Query::default()
+            })
+            .unwrap())
+    };
+    assert_eq!(
+        in_c("c1", vec![]),
+        [format!("{ID_A}@2020-01-01T00:00:00.000Z")],
+        "last version within the collection"
+    );
+    assert_eq!(
+        in_c("c2", vec![VersionSpec::All]),
+        [format!("{ID_A}@2020-01-02T00:00:00.000Z")]
+    );
+    assert!(in_c("nope", vec![]).is_empty());
+    assert_eq!(
+        s.query_all(&Query::default()).unwrap().len(),
+        2,
+        "the knowledge base has everything"
+    );
+    // Deleting from a collection keeps the knowledge base's copy.
+    assert_eq!(s.delete(Some("c1"), ID_A, &[]).unwrap(), 1);
+    assert!(in_c("c1", vec![]).is_empty());
+    assert_eq!(q_versions(s, ID_A, &[VersionSpec::All]).len(), 2);
+}
+
+fn stats(s: &dyn Store) {
+    put(
+        s,
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_A, "2020-01-02T00:00:00.000Z", json!({})),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_C, "2020-01-01T00:00:00.000Z", json!({})),
+            rel(1, "uses", ID_C, ID_B),
+            rel(2, "indicates", ID_A, ID_B),
+            rel(3, "uses", ID_C, ID_A),
+        ],
+    );
+    let st = s.stats().unwrap();
+    assert_eq!(st.objects, 6);
+    assert_eq!(st.versions, 7);
+    assert_eq!(
+        st.relationships_by_type,
+        [("indicates".to_string(), 1), ("uses".to_string(), 2)]
+    );
+    assert!(st
+        .objects_by_type
+        .contains(&("relationship".to_string(), 3)));
+}

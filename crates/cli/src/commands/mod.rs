@@ -3,6 +3,8 @@
 pub mod export;
 pub mod get;
 pub mod import;
+pub mod matching;
+pub mod pattern;
 pub mod related;
 pub mod stats;
 

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `threatledger` binary: real processes, real SQLite files.
 
 mod import;
+mod pattern;
 mod support;

@@ -27,6 +27,18 @@ impl Scope for NoScope {
     }
 }
 
+/// A member of a JSON object. Small objects are scanned in order, which beats
+/// hashing the key (STIX objects usually start with `type` and `id`).
+#[inline]
+pub fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    let m = v.as_object()?;
+    if m.len() <= 12 {
+        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, x)| x)
+    } else {
+        m.get(key)
+    }
+}
+
 /// Strings are compared in Unicode Normalization Form C; ASCII is already NFC.
 pub fn nfc(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
@@ -44,24 +56,61 @@ pub fn compile_regex(re: &str) -> Result<regex::Regex, regex::Error> {
         .build()
 }
 
-/// Translates a LIKE operand (`%` any run, `_` one character) to an anchored regex
-/// source. `%` and `_` also match line breaks, as in SQL.
-pub fn like_to_regex(like: &str) -> String {
-    let mut out = String::from("(?s)^");
-    let mut lit = String::new();
-    for c in nfc(like).chars() {
-        match c {
-            '%' | '_' => {
-                out.push_str(&regex::escape(&lit));
-                lit.clear();
-                out.push_str(if c == '%' { ".*" } else { "." });
+/// A LIKE operand: `%` any run of characters, `_` exactly one, both also
+/// matching line breaks (as in SQL). Matched directly, without building a regex.
+#[derive(Debug, Clone)]
+pub struct Like {
+    /// Literal runs between `%`; `None` stands for `_` inside a run.
+    parts: Vec<Vec<Option<char>>>,
+}
+
+impl Like {
+    pub fn new(like: &str) -> Like {
+        let like = nfc(like);
+        let mut parts = vec![Vec::new()];
+        for c in like.chars() {
+            match c {
+                '%' => parts.push(Vec::new()),
+                '_' => parts.last_mut().expect("non-empty").push(None),
+                c => parts.last_mut().expect("non-empty").push(Some(c)),
             }
-            c => lit.push(c),
         }
+        Like { parts }
     }
-    out.push_str(&regex::escape(&lit));
-    out.push('$');
-    out
+
+    fn run_at(run: &[Option<char>], s: &[char], at: usize) -> bool {
+        at + run.len() <= s.len()
+            && run.iter().zip(&s[at..]).all(|(p, c)| p.is_none_or(|p| p == *c))
+    }
+
+    pub fn is_match(&self, value: &str) -> bool {
+        let s: Vec<char> = nfc(value).chars().collect();
+        let n = self.parts.len();
+        if n == 1 {
+            return self.parts[0].len() == s.len() && Like::run_at(&self.parts[0], &s, 0);
+        }
+        // First run at the start, last run at the end, the middle ones leftmost
+        // in between: leftmost placement is optimal for `%`-separated runs.
+        let first = &self.parts[0];
+        let last = &self.parts[n - 1];
+        if first.len() + last.len() > s.len() {
+            return false;
+        }
+        if !Like::run_at(first, &s, 0) || !Like::run_at(last, &s, s.len() - last.len()) {
+            return false;
+        }
+        let mut pos = first.len();
+        let end = s.len() - last.len();
+        for run in &self.parts[1..n - 1] {
+            let Some(at) = (pos..=end.saturating_sub(run.len()))
+                .find(|&i| i + run.len() <= end && Like::run_at(run, &s, i))
+            else {
+                return false;
+            };
+            pos = at + run.len();
+        }
+        true
+    }
 }
 
 /// A constant prepared for comparison.
@@ -104,8 +153,9 @@ pub enum Pred {
     Ne(Const),
     Order(Ordering, bool, Const),
     In(Vec<Const>),
-    Like(regex::Regex),
-    Matches(regex::Regex, Option<regex::bytes::Regex>),
+    Like(Like),
+    /// The regex, and its byte-wise form for binary values (built when first needed).
+    Matches(regex::Regex, String, std::sync::OnceLock<Option<regex::bytes::Regex>>),
     IsSubset(Cidr),
     IsSuperset(Cidr),
     Exists,
@@ -158,22 +208,10 @@ impl Test {
             Op::Gt(l) => Pred::Order(Ordering::Greater, false, Const::from_literal(l)),
             Op::Ge(l) => Pred::Order(Ordering::Greater, true, Const::from_literal(l)),
             Op::In(set) => Pred::In(set.iter().map(Const::from_literal).collect()),
-            Op::Like(s) => Pred::Like(
-                regex::Regex::new(&like_to_regex(s)).map_err(|e| err(format!("LIKE operand: {e}")))?,
-            ),
+            Op::Like(s) => Pred::Like(Like::new(s)),
             Op::Matches(s) => {
                 let re = compile_regex(s).map_err(|e| err(format!("MATCHES operand: {e}")))?;
-                // Binary values are matched byte-wise when the pattern is Latin-1.
-                let bin = if s.chars().all(|c| (c as u32) < 256) {
-                    let latin1: String = s.chars().collect();
-                    regex::bytes::RegexBuilder::new(&latin1)
-                        .unicode(false)
-                        .build()
-                        .ok()
-                } else {
-                    None
-                };
-                Pred::Matches(re, bin)
+                Pred::Matches(re, s.clone(), std::sync::OnceLock::new())
             }
             Op::IsSubset(s) => Pred::IsSubset(
                 net::parse_cidr(s).ok_or_else(|| err(format!("'{s}' is not an IP address or CIDR block")))?,
@@ -192,14 +230,14 @@ impl Test {
 
     /// True when some value the path selects on `root` passes the test.
     pub fn eval(&self, root: &Value, scope: &dyn Scope) -> bool {
-        if root.get("type").and_then(Value::as_str) != Some(self.path.object_type.as_str()) {
+        if member(root, "type").and_then(Value::as_str) != Some(self.path.object_type.as_str()) {
             return false;
         }
-        let vals = select(root, &self.path.steps, scope);
         if let Pred::Exists = self.pred {
-            return vals.is_empty() == self.negated;
+            let found = walk(root, &self.path.steps, scope, &mut |_| true);
+            return found != self.negated;
         }
-        vals.iter().any(|v| match self.pred.apply(v) {
+        walk(root, &self.path.steps, scope, &mut |v| match self.pred.apply(&v) {
             Some(r) => r != self.negated,
             // Operands of incomparable types: false, whatever NOT or != say.
             None => false,
@@ -227,80 +265,84 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Takes the path steps from `root`, dereferencing `_ref`/`_refs` properties.
-pub fn select<'a>(root: &'a Value, steps: &[PathStep], scope: &'a dyn Scope) -> Vec<Val<'a>> {
-    let mut cur: Vec<Val<'a>> = vec![Val::Json(root)];
-    for step in steps {
-        let mut next = Vec::new();
-        for v in cur {
-            let v = match v {
-                Val::Json(v) => v,
-                Val::Refs(objs) => {
-                    match step {
-                        PathStep::Index(i) => {
-                            if let Some(o) = usize::try_from(*i).ok().and_then(|i| objs.get(i)) {
-                                next.push(Val::Json(*o));
-                            }
-                        }
-                        PathStep::Any => next.extend(objs.into_iter().map(Val::Json)),
-                        PathStep::Key(_) => {}
-                    }
-                    continue;
-                }
-                Val::Bytes(_) => continue,
+/// Calls `f` on each value the path selects from `v` (dereferencing `_ref` and
+/// `_refs`, decoding `_hex`/`_bin`) until it returns true; returns whether it
+/// did. No allocation on the common paths.
+pub fn walk<'a>(
+    v: &'a Value,
+    steps: &[PathStep],
+    scope: &'a dyn Scope,
+    f: &mut dyn FnMut(Val<'a>) -> bool,
+) -> bool {
+    let Some((step, rest)) = steps.split_first() else {
+        return f(Val::Json(v));
+    };
+    match step {
+        PathStep::Key(k) => {
+            let Some(x) = member(v, k) else {
+                return false;
             };
-            match step {
-                PathStep::Key(k) => {
-                    let Some(x) = v.as_object().and_then(|m| m.get(k)) else {
-                        continue;
-                    };
-                    if k.ends_with("_ref") {
-                        if let Some(t) = x.as_str().and_then(|r| scope.resolve(r)) {
-                            next.push(Val::Json(t));
-                        }
-                    } else if k.ends_with("_refs") {
-                        if let Some(a) = x.as_array() {
-                            let objs: Vec<&'a Value> = a
-                                .iter()
-                                .filter_map(|r| r.as_str().and_then(|r| scope.resolve(r)))
-                                .collect();
-                            if !objs.is_empty() {
-                                next.push(Val::Refs(objs));
-                            }
-                        }
-                    } else if k.ends_with("_hex") {
-                        if let Some(b) = x.as_str().and_then(decode_hex) {
-                            next.push(Val::Bytes(b));
-                        }
-                    } else if k.ends_with("_bin") {
-                        if let Some(b) = x
-                            .as_str()
-                            .and_then(|s| crate::lexer::decode_base64(s.as_bytes()))
-                        {
-                            next.push(Val::Bytes(b));
-                        }
+            if k.ends_with("_ref") {
+                match x.as_str().and_then(|r| scope.resolve(r)) {
+                    Some(t) => walk(t, rest, scope, f),
+                    None => false,
+                }
+            } else if k.ends_with("_refs") {
+                // A list of references stands for the list of referents, so an
+                // index or `[*]` must follow.
+                let Some(a) = x.as_array() else { return false };
+                let referent = |r: &'a Value| r.as_str().and_then(|r| scope.resolve(r));
+                match rest.split_first() {
+                    None => {
+                        let objs: Vec<&'a Value> = a.iter().filter_map(referent).collect();
+                        !objs.is_empty() && f(Val::Refs(objs))
+                    }
+                    Some((PathStep::Index(i), rest2)) => usize::try_from(*i)
+                        .ok()
+                        .and_then(|i| a.get(i))
+                        .and_then(referent)
+                        .is_some_and(|t| walk(t, rest2, scope, f)),
+                    Some((PathStep::Any, rest2)) => a
+                        .iter()
+                        .filter_map(referent)
+                        .any(|t| walk(t, rest2, scope, f)),
+                    Some((PathStep::Key(_), _)) => false,
+                }
+            } else if k.ends_with("_hex") || k.ends_with("_bin") {
+                let bytes = x.as_str().and_then(|s| {
+                    if k.ends_with("_hex") {
+                        decode_hex(s)
                     } else {
-                        next.push(Val::Json(x));
+                        crate::lexer::decode_base64(s.as_bytes())
                     }
+                });
+                // Bytes have no further structure to step into.
+                match bytes {
+                    Some(b) if rest.is_empty() => f(Val::Bytes(b)),
+                    _ => false,
                 }
-                PathStep::Index(i) => {
-                    if let Some(x) = usize::try_from(*i).ok().and_then(|i| v.as_array()?.get(i)) {
-                        next.push(Val::Json(x));
-                    }
-                }
-                PathStep::Any => {
-                    if let Some(a) = v.as_array() {
-                        next.extend(a.iter().map(Val::Json));
-                    }
-                }
+            } else {
+                walk(x, rest, scope, f)
             }
         }
-        cur = next;
-        if cur.is_empty() {
-            break;
-        }
+        PathStep::Index(i) => usize::try_from(*i)
+            .ok()
+            .and_then(|i| v.as_array()?.get(i))
+            .is_some_and(|x| walk(x, rest, scope, f)),
+        PathStep::Any => v
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| walk(x, rest, scope, f))),
     }
-    cur
+}
+
+/// Every value the path selects from `root` (see [`walk`]).
+pub fn select<'a>(root: &'a Value, steps: &[PathStep], scope: &'a dyn Scope) -> Vec<Val<'a>> {
+    let mut out = Vec::new();
+    walk(root, steps, scope, &mut |v| {
+        out.push(v);
+        false
+    });
+    out
 }
 
 impl Pred {
@@ -324,14 +366,22 @@ impl Pred {
                 }
                 comparable.then_some(false)
             }
-            Pred::Like(re) => match v {
-                Val::Json(Value::String(s)) => Some(re.is_match(&nfc(s))),
-                Val::Bytes(b) => std::str::from_utf8(b).ok().map(|s| re.is_match(&nfc(s))),
+            Pred::Like(like) => match v {
+                Val::Json(Value::String(s)) => Some(like.is_match(s)),
+                Val::Bytes(b) => std::str::from_utf8(b).ok().map(|s| like.is_match(s)),
                 _ => None,
             },
-            Pred::Matches(re, bin) => match v {
+            Pred::Matches(re, src, bin) => match v {
                 Val::Json(Value::String(s)) => Some(re.is_match(&nfc(s))),
-                Val::Bytes(b) => bin.as_ref().map(|r| r.is_match(b)),
+                Val::Bytes(b) => bin
+                    .get_or_init(|| {
+                        // Binary values are matched byte-wise when the pattern is Latin-1.
+                        src.chars().all(|c| (c as u32) < 256).then(|| {
+                            regex::bytes::RegexBuilder::new(src).unicode(false).build().ok()
+                        })?
+                    })
+                    .as_ref()
+                    .map(|r| r.is_match(b)),
                 _ => None,
             },
             Pred::IsSubset(outer) => {

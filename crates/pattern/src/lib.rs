@@ -23,7 +23,7 @@ pub mod observed;
 pub(crate) mod parser;
 mod print;
 pub mod sco;
-mod validate;
+pub(crate) mod validate;
 
 pub use ast::{CompExpr, Literal, ObjectPath, ObsExpr, Op, PathStep, Pattern, PropTest, Qualifier};
 pub use error::{codes, PatternError, Severity};

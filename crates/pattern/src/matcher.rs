@@ -12,6 +12,8 @@ use crate::observed::{Observation, ObservationSet};
 #[derive(Debug)]
 pub struct Matcher {
     pub(crate) leaves: Vec<Comp>,
+    /// The object types each leaf can hold on (roots of other types are skipped).
+    leaf_types: Vec<Vec<String>>,
     pub(crate) plan: Plan,
 }
 
@@ -26,11 +28,12 @@ pub struct MatchResult {
     pub complete: bool,
 }
 
-struct ObsScope<'a> {
-    set: &'a ObservationSet,
-    obs: &'a Observation,
+/// Reference resolution inside one observation of a set.
+pub struct ObsScope<'s, 'a> {
+    pub set: &'s ObservationSet<'a>,
+    pub obs: &'s Observation<'a>,
 }
-impl Scope for ObsScope<'_> {
+impl Scope for ObsScope<'_, '_> {
     fn resolve(&self, r: &str) -> Option<&Value> {
         self.set.resolve(self.obs, r)
     }
@@ -44,18 +47,37 @@ impl Matcher {
             .into_iter()
             .map(Comp::compile)
             .collect::<Result<Vec<_>, _>>()?;
+        let leaf_types = p
+            .expr
+            .observations()
+            .into_iter()
+            .map(|c| {
+                let mut t: Vec<String> = c.tests().iter().map(|t| t.path.object_type.clone()).collect();
+                t.sort();
+                t.dedup();
+                t
+            })
+            .collect();
         let mut n = 0;
         let plan = Plan::from_expr(&p.expr, &mut n);
-        Ok(Matcher { leaves, plan })
+        Ok(Matcher {
+            leaves,
+            leaf_types,
+            plan,
+        })
     }
 
     /// Parses, validates and compiles a pattern.
     pub fn compile(src: &str) -> Result<Matcher, Vec<PatternError>> {
-        crate::check(src)?;
-        let p = crate::parse(src).map_err(|e| vec![e])?;
+        // Regexes are checked by compiling them here, not twice.
+        let v = crate::validate::validate_opts(src, false);
+        let errors: Vec<PatternError> = v.errors().cloned().collect();
+        let Some(p) = v.pattern.filter(|_| errors.is_empty()) else {
+            return Err(errors);
+        };
         Matcher::new(&p).map_err(|e| {
             vec![PatternError::new(
-                crate::error::codes::SYNTAX,
+                crate::error::codes::REGEX,
                 e.offset,
                 e.message,
             )]
@@ -68,14 +90,26 @@ impl Matcher {
     }
 
     /// True when the observation satisfies leaf `leaf` (some SCO of it does).
-    pub fn leaf_matches(&self, leaf: usize, set: &ObservationSet, obs: &Observation) -> bool {
+    pub fn leaf_matches(&self, leaf: usize, set: &ObservationSet<'_>, obs: &Observation<'_>) -> bool {
         let scope = ObsScope { set, obs };
-        obs.roots
-            .iter()
-            .any(|&r| self.leaves[leaf].eval(set.object(r), &scope))
+        let types = &self.leaf_types[leaf];
+        obs.roots.iter().any(|&r| {
+            let ty = set.object_type(r);
+            types.iter().any(|t| t == ty) && self.leaves[leaf].eval(set.object(r), &scope)
+        })
     }
 
-    pub fn matches(&self, set: &ObservationSet) -> MatchResult {
+    pub fn matches(&self, set: &ObservationSet<'_>) -> MatchResult {
+        // One bracketed expression, no qualifier: the first observation that
+        // satisfies it is the binding.
+        if let Plan::Leaf(l) = self.plan {
+            let hit = set.observations.iter().find(|o| self.leaf_matches(l, set, o));
+            return MatchResult {
+                matched: hit.is_some(),
+                observed_data_refs: hit.map(|o| vec![o.id.to_string()]).unwrap_or_default(),
+                complete: true,
+            };
+        }
         let infos: Vec<ObsInfo> = set
             .observations
             .iter()
@@ -102,7 +136,7 @@ impl Matcher {
                 observed_data_refs: b
                     .uses
                     .iter()
-                    .map(|(i, _)| set.observations[*i as usize].id.clone())
+                    .map(|(i, _)| set.observations[*i as usize].id.to_string())
                     .collect(),
                 complete: found.complete,
             },

@@ -1,44 +1,59 @@
 //! Observations to match against: STIX 2.1 `observed-data` with the SCOs its
 //! `object_refs` name (looked up anywhere in the input), or the deprecated
 //! embedded `objects` dictionary (STIX 2.0 style, still allowed in 2.1).
+//!
+//! The set borrows the parsed JSON: building it copies no object.
 
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 use stix::Timestamp;
 
+use crate::eval::member;
+
+/// Up to this many objects, references are resolved by a linear scan.
+const SMALL: usize = 24;
+
 /// One observed-data: `number_observed` observations between `first_observed`
 /// and `last_observed`, of the SCOs in `roots`.
 #[derive(Debug, Clone)]
-pub struct Observation {
-    pub id: String,
+pub struct Observation<'a> {
+    pub id: &'a str,
     pub first_observed: Timestamp,
     pub last_observed: Timestamp,
     pub number_observed: u64,
-    /// Indexes into [`ObservationSet::objects`] of the SCOs observed.
+    /// Indexes into the set's objects of the SCOs observed.
     pub roots: Vec<usize>,
-    /// For embedded `objects`: local key → index. Empty for `object_refs`.
-    local: HashMap<String, usize>,
+    /// The embedded `objects` dictionary, whose keys are the references.
+    local: Option<&'a Map<String, Value>>,
 }
 
 /// A set of observations and the objects they refer to.
 #[derive(Debug, Clone, Default)]
-pub struct ObservationSet {
-    objects: Vec<Value>,
-    by_id: HashMap<String, usize>,
-    pub observations: Vec<Observation>,
+pub struct ObservationSet<'a> {
+    /// Each object with its `id` and `type` (empty when absent), read once.
+    objects: Vec<(&'a Value, &'a str, &'a str)>,
+    by_id: HashMap<&'a str, usize>,
+    pub observations: Vec<Observation<'a>>,
     /// Observed-data that could not be used, with the reason.
     pub problems: Vec<String>,
 }
 
-impl ObservationSet {
+impl<'a> ObservationSet<'a> {
     /// Collects observed-data and SCOs from bundles, arrays (of bundles or
     /// objects) and single objects.
-    pub fn from_values(values: Vec<Value>) -> ObservationSet {
+    pub fn from_values(values: &'a [Value]) -> ObservationSet<'a> {
         let mut set = ObservationSet::default();
         let mut pending = Vec::new();
         for v in values {
             set.collect(v, &mut pending);
+        }
+        // Small inputs (one bundle per event) are searched linearly: cheaper
+        // than hashing every id.
+        if set.objects.len() > SMALL {
+            for (i, (_, id, _)) in set.objects.iter().enumerate() {
+                set.by_id.insert(id, i);
+            }
         }
         for od in pending {
             set.add_observed_data(od);
@@ -46,37 +61,30 @@ impl ObservationSet {
         set
     }
 
-    /// Parses JSON text holding a bundle, an array of bundles or objects, or one object.
-    pub fn from_json(text: &str) -> Result<ObservationSet, stix::Error> {
-        let v: Value = serde_json::from_str(text).map_err(|e| stix::Error::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        Ok(ObservationSet::from_values(vec![v]))
+    pub fn from_value(value: &'a Value) -> ObservationSet<'a> {
+        ObservationSet::from_values(std::slice::from_ref(value))
     }
 
-    fn collect(&mut self, v: Value, pending: &mut Vec<Map<String, Value>>) {
+    fn collect(&mut self, v: &'a Value, pending: &mut Vec<&'a Map<String, Value>>) {
         match v {
             Value::Array(a) => {
                 for x in a {
                     self.collect(x, pending);
                 }
             }
-            Value::Object(mut m) => match m.get("type").and_then(Value::as_str) {
+            Value::Object(m) => match member(v, "type").and_then(Value::as_str) {
                 Some("bundle") => {
-                    if let Some(Value::Array(objs)) = m.remove("objects") {
-                        for o in objs {
-                            self.collect(o, pending);
+                    if let Some(objs) = m.get("objects") {
+                        if let Some(a) = objs.as_array() {
+                            self.objects.reserve(a.len());
                         }
+                        self.collect(objs, pending);
                     }
                 }
                 Some("observed-data") => pending.push(m),
-                Some(_) => {
-                    if let Some(id) = m.get("id").and_then(Value::as_str) {
-                        self.by_id.insert(id.to_string(), self.objects.len());
-                    }
-                    self.objects.push(Value::Object(m));
+                Some(ty) => {
+                    let id = member(v, "id").and_then(Value::as_str).unwrap_or("");
+                    self.objects.push((v, id, ty));
                 }
                 None => {}
             },
@@ -85,14 +93,24 @@ impl ObservationSet {
     }
 
     /// Adds one observed-data object; its SCOs must already be in the set (or embedded).
-    pub fn add_observed_data(&mut self, m: Map<String, Value>) {
-        let id = m
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or("observed-data--?")
-            .to_string();
-        let ts = |k: &str| m.get(k).and_then(Value::as_str).map(Timestamp::parse);
-        let (first, last) = match (ts("first_observed"), ts("last_observed")) {
+    fn add_observed_data(&mut self, m: &'a Map<String, Value>) {
+        // One pass over the members instead of a hashed lookup per property.
+        let (mut id, mut first, mut last, mut number, mut embedded, mut refs) =
+            (None, None, None, None, None, None);
+        for (k, v) in m {
+            match k.as_str() {
+                "id" => id = v.as_str(),
+                "first_observed" => first = v.as_str(),
+                "last_observed" => last = v.as_str(),
+                "number_observed" => number = Some(v),
+                "objects" => embedded = v.as_object(),
+                "object_refs" => refs = v.as_array(),
+                _ => {}
+            }
+        }
+        let id = id.unwrap_or("observed-data--?");
+        let ts = |t: Option<&str>| t.map(Timestamp::parse);
+        let (first, last) = match (ts(first), ts(last)) {
             (Some(Ok(f)), Some(Ok(l))) => (f, l),
             _ => {
                 self.problems.push(format!(
@@ -106,7 +124,7 @@ impl ObservationSet {
                 .push(format!("{id}: last_observed is before first_observed"));
             return;
         }
-        let number = match m.get("number_observed").and_then(Value::as_u64) {
+        let number = match number.and_then(Value::as_u64) {
             Some(n) if n >= 1 => n,
             _ => {
                 self.problems
@@ -115,22 +133,21 @@ impl ObservationSet {
             }
         };
         let mut roots = Vec::new();
-        let mut local = HashMap::new();
-        if let Some(Value::Object(embedded)) = m.get("objects") {
-            for (k, o) in embedded {
-                local.insert(k.clone(), self.objects.len());
+        let mut local = None;
+        if let Some(embedded) = embedded {
+            for o in embedded.values() {
                 roots.push(self.objects.len());
-                self.objects.push(o.clone());
+                let ty = member(o, "type").and_then(Value::as_str).unwrap_or("");
+                self.objects.push((o, "", ty));
             }
-        } else if let Some(Value::Array(refs)) = m.get("object_refs") {
-            for r in refs.iter().filter_map(Value::as_str) {
-                match self.by_id.get(r) {
-                    Some(&i) => roots.push(i),
-                    None => {
-                        // SROs and objects outside the input are simply not matchable.
-                    }
-                }
-            }
+            local = Some(embedded);
+        } else if let Some(refs) = refs {
+            // References to SROs or to objects not in the input cannot match.
+            roots.extend(
+                refs.iter()
+                    .filter_map(Value::as_str)
+                    .filter_map(|r| self.index_of(r)),
+            );
         } else {
             self.problems
                 .push(format!("{id}: has neither object_refs nor objects"));
@@ -146,15 +163,27 @@ impl ObservationSet {
         });
     }
 
-    pub fn object(&self, idx: usize) -> &Value {
-        &self.objects[idx]
+    fn index_of(&self, id: &str) -> Option<usize> {
+        if self.objects.len() > SMALL {
+            return self.by_id.get(id).copied();
+        }
+        self.objects.iter().position(|(_, i, _)| *i == id)
+    }
+
+    pub fn object(&self, idx: usize) -> &'a Value {
+        self.objects[idx].0
+    }
+
+    /// The `type` of object `idx`.
+    pub fn object_type(&self, idx: usize) -> &'a str {
+        self.objects[idx].2
     }
 
     /// Resolves a reference made from inside observation `obs`.
-    pub fn resolve(&self, obs: &Observation, r: &str) -> Option<&Value> {
-        if !obs.local.is_empty() {
-            return obs.local.get(r).map(|&i| &self.objects[i]);
+    pub fn resolve(&self, obs: &Observation<'a>, r: &str) -> Option<&'a Value> {
+        match obs.local {
+            Some(m) => m.get(r),
+            None => self.index_of(r).map(|i| self.objects[i].0),
         }
-        self.by_id.get(r).map(|&i| &self.objects[i])
     }
 }

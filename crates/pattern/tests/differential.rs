@@ -207,7 +207,7 @@ fn matching_agrees_with_stix2_matcher() {
     let mut bad = Vec::new();
     for (i, (c, a)) in cases.iter().zip(&answers).enumerate() {
         let m = Matcher::compile(&c.pattern).unwrap_or_else(|e| panic!("{}: {e:?}", c.pattern));
-        let set = ObservationSet::from_values(vec![c.bundle.clone()]);
+        let set = ObservationSet::from_value(&c.bundle);
         let r = m.matches(&set);
         assert!(r.complete, "{}", c.pattern);
         let Some(theirs) = a.get("ok").and_then(Value::as_bool) else {

@@ -121,12 +121,6 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-struct SetScope<'a>(&'a ObservationSet, &'a Observation);
-impl pattern::eval::Scope for SetScope<'_> {
-    fn resolve(&self, r: &str) -> Option<&Value> {
-        self.0.resolve(self.1, r)
-    }
-}
 
 /// What one run accumulates.
 struct Run {
@@ -176,7 +170,8 @@ fn is_stix_json(head: &str) -> bool {
 }
 
 fn run_stix(run: &mut Run, text: &str, name: &str, quiet: bool) -> anyhow::Result<()> {
-    let set = ObservationSet::from_json(text).with_context(|| format!("{name} is not JSON"))?;
+    let input: Value = serde_json::from_str(text).with_context(|| format!("{name} is not JSON"))?;
+    let set = ObservationSet::from_value(&input);
     if !quiet {
         for p in &set.problems {
             eprintln!("threatledger: {name}: skipped {p}");
@@ -185,9 +180,9 @@ fn run_stix(run: &mut Run, text: &str, name: &str, quiet: bool) -> anyhow::Resul
     let mut order: Vec<&Observation> = set.observations.iter().collect();
     order.sort_by(|a, b| a.first_observed.cmp(&b.first_observed));
     for o in order {
-        let scope = SetScope(&set, o);
+        let scope = pattern::matcher::ObsScope { set: &set, obs: o };
         let r = ObservationRef {
-            id: &o.id,
+            id: o.id,
             first: &o.first_observed,
             last: &o.last_observed,
             count: o.number_observed,

@@ -110,8 +110,9 @@ fn do_match(cli: &Cli, a: &MatchArgs) -> anyhow::Result<u8> {
         anyhow::anyhow!("invalid pattern:\n{}", msgs.join("\n"))
     })?;
     let text = read_input(&a.observed)?;
-    let set = ObservationSet::from_json(&text)
+    let input: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not JSON", a.observed.display()))?;
+    let set = ObservationSet::from_value(&input);
     if !cli.quiet {
         for p in &set.problems {
             eprintln!("threatledger: skipped {p}");

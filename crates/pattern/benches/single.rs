@@ -117,7 +117,10 @@ fn main() {
         println!("skipping stix2-matcher: no Python peers (.peers or THREATLEDGER_PEERS)");
     }
     println!("single pattern vs one observed-data (6 SCOs), time per match");
-    println!("{:<4} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}", "#", "ours cold", "ours warm", "peer cold", "peer warm", "x cold", "x warm");
+    println!(
+        "{:<4} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
+        "#", "ours cold", "ours warm", "peer cold", "peer warm", "x cold", "x warm"
+    );
     for (i, (c, w)) in ours.iter().enumerate() {
         match &peer {
             Some(p) => println!(

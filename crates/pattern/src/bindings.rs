@@ -42,7 +42,9 @@ impl Plan {
                 *next_leaf += 1;
                 Plan::Leaf(*next_leaf - 1)
             }
-            ObsExpr::And(xs) => Plan::And(xs.iter().map(|x| Plan::from_expr(x, next_leaf)).collect()),
+            ObsExpr::And(xs) => {
+                Plan::And(xs.iter().map(|x| Plan::from_expr(x, next_leaf)).collect())
+            }
             ObsExpr::Or(xs) => Plan::Or(xs.iter().map(|x| Plan::from_expr(x, next_leaf)).collect()),
             ObsExpr::FollowedBy(xs) => {
                 Plan::FollowedBy(xs.iter().map(|x| Plan::from_expr(x, next_leaf)).collect())
@@ -164,7 +166,12 @@ pub fn search(plan: &Plan, leaf_hits: &[Vec<u32>], infos: &[ObsInfo]) -> Found {
     Found { bindings, complete }
 }
 
-fn push_unique(out: &mut Vec<Binding>, seen: &mut HashSet<Vec<(u32, u64)>>, b: Binding, complete: &mut bool) -> bool {
+fn push_unique(
+    out: &mut Vec<Binding>,
+    seen: &mut HashSet<Vec<(u32, u64)>>,
+    b: Binding,
+    complete: &mut bool,
+) -> bool {
     if out.len() >= MAX_BINDINGS {
         *complete = false;
         return false;

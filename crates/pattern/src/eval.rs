@@ -80,7 +80,10 @@ impl Like {
 
     fn run_at(run: &[Option<char>], s: &[char], at: usize) -> bool {
         at + run.len() <= s.len()
-            && run.iter().zip(&s[at..]).all(|(p, c)| p.is_none_or(|p| p == *c))
+            && run
+                .iter()
+                .zip(&s[at..])
+                .all(|(p, c)| p.is_none_or(|p| p == *c))
     }
 
     pub fn is_match(&self, value: &str) -> bool {
@@ -155,7 +158,11 @@ pub enum Pred {
     In(Vec<Const>),
     Like(Like),
     /// The regex, and its byte-wise form for binary values (built when first needed).
-    Matches(regex::Regex, String, std::sync::OnceLock<Option<regex::bytes::Regex>>),
+    Matches(
+        regex::Regex,
+        String,
+        std::sync::OnceLock<Option<regex::bytes::Regex>>,
+    ),
     IsSubset(Cidr),
     IsSuperset(Cidr),
     Exists,
@@ -214,10 +221,12 @@ impl Test {
                 Pred::Matches(re, s.clone(), std::sync::OnceLock::new())
             }
             Op::IsSubset(s) => Pred::IsSubset(
-                net::parse_cidr(s).ok_or_else(|| err(format!("'{s}' is not an IP address or CIDR block")))?,
+                net::parse_cidr(s)
+                    .ok_or_else(|| err(format!("'{s}' is not an IP address or CIDR block")))?,
             ),
             Op::IsSuperset(s) => Pred::IsSuperset(
-                net::parse_cidr(s).ok_or_else(|| err(format!("'{s}' is not an IP address or CIDR block")))?,
+                net::parse_cidr(s)
+                    .ok_or_else(|| err(format!("'{s}' is not an IP address or CIDR block")))?,
             ),
             Op::Exists => Pred::Exists,
         };
@@ -237,11 +246,16 @@ impl Test {
             let found = walk(root, &self.path.steps, scope, &mut |_| true);
             return found != self.negated;
         }
-        walk(root, &self.path.steps, scope, &mut |v| match self.pred.apply(&v) {
-            Some(r) => r != self.negated,
-            // Operands of incomparable types: false, whatever NOT or != say.
-            None => false,
-        })
+        walk(
+            root,
+            &self.path.steps,
+            scope,
+            &mut |v| match self.pred.apply(&v) {
+                Some(r) => r != self.negated,
+                // Operands of incomparable types: false, whatever NOT or != say.
+                None => false,
+            },
+        )
     }
 }
 
@@ -256,7 +270,7 @@ impl Comp {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -377,7 +391,10 @@ impl Pred {
                     .get_or_init(|| {
                         // Binary values are matched byte-wise when the pattern is Latin-1.
                         src.chars().all(|c| (c as u32) < 256).then(|| {
-                            regex::bytes::RegexBuilder::new(src).unicode(false).build().ok()
+                            regex::bytes::RegexBuilder::new(src)
+                                .unicode(false)
+                                .build()
+                                .ok()
                         })?
                     })
                     .as_ref()
@@ -407,9 +424,7 @@ fn json_str<'a>(v: &'a Val<'_>) -> Option<&'a str> {
 /// A string as bytes when every character is below U+0100 (STIX 2.1: binary
 /// and string compare only then).
 fn latin1(s: &str) -> Option<Vec<u8>> {
-    s.chars()
-        .map(|c| u8::try_from(c as u32).ok())
-        .collect()
+    s.chars().map(|c| u8::try_from(c as u32).ok()).collect()
 }
 
 fn num_cmp(v: &Value, c: &Const) -> Option<Ordering> {

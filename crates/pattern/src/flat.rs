@@ -49,7 +49,9 @@ pub struct FlatError {
 struct LocalScope<'a>(&'a [Value]);
 impl Scope for LocalScope<'_> {
     fn resolve(&self, r: &str) -> Option<&Value> {
-        self.0.iter().find(|o| o.get("id").and_then(Value::as_str) == Some(r))
+        self.0
+            .iter()
+            .find(|o| o.get("id").and_then(Value::as_str) == Some(r))
     }
 }
 
@@ -70,7 +72,10 @@ impl FlatObservation {
 }
 
 fn namespace() -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://threatledger.invalid/flat-log")
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://threatledger.invalid/flat-log",
+    )
 }
 
 fn sco(ty: &str, props: Value) -> Value {
@@ -79,7 +84,15 @@ fn sco(ty: &str, props: Value) -> Value {
     };
     let id = stix::sco_id::deterministic_id(ty, &m)
         .map(|i| i.as_str().to_string())
-        .unwrap_or_else(|| format!("{ty}--{}", uuid::Uuid::new_v5(&namespace(), Value::Object(m.clone()).to_string().as_bytes())));
+        .unwrap_or_else(|| {
+            format!(
+                "{ty}--{}",
+                uuid::Uuid::new_v5(
+                    &namespace(),
+                    Value::Object(m.clone()).to_string().as_bytes()
+                )
+            )
+        });
     let mut out = Map::new();
     out.insert("type".into(), json!(ty));
     out.insert("spec_version".into(), json!("2.1"));
@@ -95,7 +108,11 @@ fn sco(ty: &str, props: Value) -> Value {
 }
 
 fn ip_sco(s: &str) -> Value {
-    let ty = if s.contains(':') { "ipv6-addr" } else { "ipv4-addr" };
+    let ty = if s.contains(':') {
+        "ipv6-addr"
+    } else {
+        "ipv4-addr"
+    };
     sco(ty, json!({"value": s}))
 }
 
@@ -134,12 +151,17 @@ fn time_field(r: &Map<String, Value>, k: &str) -> Result<Option<Timestamp>, Stri
 }
 
 /// Converts one flat record (field name → string or number).
-pub fn record_to_observation(record: usize, r: &Map<String, Value>) -> Result<FlatObservation, FlatError> {
+pub fn record_to_observation(
+    record: usize,
+    r: &Map<String, Value>,
+) -> Result<FlatObservation, FlatError> {
     let err = |message: String| FlatError { record, message };
     let first = time_field(r, "timestamp")
         .map_err(err)?
         .ok_or_else(|| err("no 'timestamp' column (RFC 3339 or Unix seconds)".into()))?;
-    let last = time_field(r, "end").map_err(err)?.unwrap_or_else(|| first.clone());
+    let last = time_field(r, "end")
+        .map_err(err)?
+        .unwrap_or_else(|| first.clone());
     if last < first {
         return Err(err("'end' is before 'timestamp'".into()));
     }
@@ -176,7 +198,10 @@ pub fn record_to_observation(record: usize, r: &Map<String, Value>) -> Result<Fl
             nt.insert("dst_port".into(), json!(p));
         }
         let proto = field(r, "protocol").map(|p| p.to_ascii_lowercase());
-        nt.insert("protocols".into(), json!([proto.as_deref().unwrap_or("ipv4")]));
+        nt.insert(
+            "protocols".into(),
+            json!([proto.as_deref().unwrap_or("ipv4")]),
+        );
         root(&mut objects, sco("network-traffic", Value::Object(nt)));
         for ip in ips {
             root(&mut objects, ip);
@@ -239,7 +264,10 @@ pub fn record_to_observation(record: usize, r: &Map<String, Value>) -> Result<Fl
         Some(id) => format!("id|{id}"),
         None => Value::Object(r.clone()).to_string(),
     };
-    let id = format!("observed-data--{}", uuid::Uuid::new_v5(&namespace(), name.as_bytes()));
+    let id = format!(
+        "observed-data--{}",
+        uuid::Uuid::new_v5(&namespace(), name.as_bytes())
+    );
     let refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
     let observed_data = json!({
         "type": "observed-data",
@@ -326,7 +354,9 @@ impl FlatParser {
         if line.trim().is_empty() {
             return None;
         }
-        let json = *self.json.get_or_insert_with(|| line.trim_start().starts_with('{'));
+        let json = *self
+            .json
+            .get_or_insert_with(|| line.trim_start().starts_with('{'));
         if json {
             self.record += 1;
             let rec = self.record;
@@ -353,7 +383,12 @@ impl FlatParser {
             }
         };
         let Some(header) = &self.header else {
-            self.header = Some(fields.iter().map(|h| h.trim().to_ascii_lowercase()).collect());
+            self.header = Some(
+                fields
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .collect(),
+            );
             return None;
         };
         self.record += 1;

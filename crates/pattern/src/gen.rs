@@ -92,17 +92,37 @@ fn any_comp(rng: &mut Rng, depth: u32) -> CompExpr {
 }
 
 const AWKWARD_KEYS: &[&str] = &[
-    "name", "value", "SHA-256", "AND", "true", "x y", "it's", "back\\slash", "_u", "k9", "été",
+    "name",
+    "value",
+    "SHA-256",
+    "AND",
+    "true",
+    "x y",
+    "it's",
+    "back\\slash",
+    "_u",
+    "k9",
+    "été",
 ];
 
 fn any_path(rng: &mut Rng) -> ObjectPath {
     let object_type = rng
-        .pick(&["file", "ipv4-addr", "x-custom-thing", "network-traffic", "_t"])
+        .pick(&[
+            "file",
+            "ipv4-addr",
+            "x-custom-thing",
+            "network-traffic",
+            "_t",
+        ])
         .to_string();
     let mut steps = vec![PathStep::Key(rng.pick(AWKWARD_KEYS).to_string())];
     for _ in 0..rng.below(3) {
         steps.push(match rng.below(4) {
-            0 => PathStep::Index(if rng.chance(5) { -1 } else { rng.below(4) as i64 }),
+            0 => PathStep::Index(if rng.chance(5) {
+                -1
+            } else {
+                rng.below(4) as i64
+            }),
             1 => PathStep::Any,
             _ => PathStep::Key(rng.pick(AWKWARD_KEYS).to_string()),
         });
@@ -111,8 +131,18 @@ fn any_path(rng: &mut Rng) -> ObjectPath {
 }
 
 fn any_string(rng: &mut Rng) -> String {
-    rng.pick(&["", "a", "it's", "back\\slash", "%x_", "multi\nline", "ü", "'", "\\"])
-        .to_string()
+    rng.pick(&[
+        "",
+        "a",
+        "it's",
+        "back\\slash",
+        "%x_",
+        "multi\nline",
+        "ü",
+        "'",
+        "\\",
+    ])
+    .to_string()
 }
 
 fn any_literal(rng: &mut Rng, orderable: bool) -> Literal {
@@ -121,9 +151,13 @@ fn any_literal(rng: &mut Rng, orderable: bool) -> Literal {
         1 => Literal::Float((rng.next_u64() % 100000) as f64 / 8.0 - 5000.0),
         2 => Literal::Str(any_string(rng)),
         3 => Literal::Hex((0..rng.below(5)).map(|_| rng.next_u64() as u8).collect()),
-        4 => Literal::Binary((0..1 + rng.below(7)).map(|_| rng.next_u64() as u8).collect()),
+        4 => Literal::Binary(
+            (0..1 + rng.below(7))
+                .map(|_| rng.next_u64() as u8)
+                .collect(),
+        ),
         5 => Literal::Timestamp(
-            Timestamp::parse(*rng.pick(&[
+            Timestamp::parse(rng.pick::<&str>(&[
                 "2016-01-01T00:00:00Z",
                 "2020-02-29T23:59:59.123Z",
                 "2001-09-09T01:46:40.000000001Z",
@@ -163,10 +197,25 @@ fn any_test(rng: &mut Rng) -> PropTest {
 // ---------------------------------------------------------------------------
 // Matching cases: small SCO graphs and patterns over them.
 
-const DOMAINS: &[&str] = &["example.com", "evil.example", "bank.example", "mail.evil.example"];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "evil.example",
+    "bank.example",
+    "mail.evil.example",
+];
 const IPS: &[&str] = &["198.51.100.1", "198.51.100.77", "203.0.113.5", "10.1.2.3"];
-const CIDRS: &[&str] = &["198.51.100.0/24", "203.0.113.0/25", "10.0.0.0/8", "198.51.100.64/26"];
-const NAMES: &[&str] = &["invoice.pdf", "payload.exe", "swift_client.dll", "readme.txt"];
+const CIDRS: &[&str] = &[
+    "198.51.100.0/24",
+    "203.0.113.0/25",
+    "10.0.0.0/8",
+    "198.51.100.64/26",
+];
+const NAMES: &[&str] = &[
+    "invoice.pdf",
+    "payload.exe",
+    "swift_client.dll",
+    "readme.txt",
+];
 const MD5S: &[&str] = &[
     "d41d8cd98f00b204e9800998ecf8427e",
     "0cc175b9c0f1b6a831c399e269772661",
@@ -234,13 +283,17 @@ pub fn observations(rng: &mut Rng) -> Value {
 /// One SCO (first) and any SCOs it references.
 fn sco(rng: &mut Rng) -> Vec<Value> {
     match rng.below(6) {
-        0 => vec![json!({"type": "ipv4-addr", "spec_version": "2.1", "id": format!("ipv4-addr--{}", uuid(rng)), "value": rng.pick(IPS)})],
+        0 => vec![
+            json!({"type": "ipv4-addr", "spec_version": "2.1", "id": format!("ipv4-addr--{}", uuid(rng)), "value": rng.pick(IPS)}),
+        ],
         1 => {
             let ip = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": format!("ipv4-addr--{}", uuid(rng)), "value": rng.pick(IPS)});
             let d = json!({"type": "domain-name", "spec_version": "2.1", "id": format!("domain-name--{}", uuid(rng)), "value": rng.pick(DOMAINS), "resolves_to_refs": [ip["id"].clone()]});
             vec![d, ip]
         }
-        2 => vec![json!({"type": "url", "spec_version": "2.1", "id": format!("url--{}", uuid(rng)), "value": rng.pick(URLS)})],
+        2 => vec![
+            json!({"type": "url", "spec_version": "2.1", "id": format!("url--{}", uuid(rng)), "value": rng.pick(URLS)}),
+        ],
         3 => {
             let mut f = json!({"type": "file", "spec_version": "2.1", "id": format!("file--{}", uuid(rng)), "name": rng.pick(NAMES), "size": rng.below(5) * 1000});
             if rng.chance(70) {
@@ -258,7 +311,9 @@ fn sco(rng: &mut Rng) -> Vec<Value> {
                 "dst_port": *rng.pick(&[80, 443, 8080, 22]), "protocols": protos});
             vec![nt, src, dst]
         }
-        _ => vec![json!({"type": "email-addr", "spec_version": "2.1", "id": format!("email-addr--{}", uuid(rng)), "value": format!("ops@{}", rng.pick(DOMAINS))})],
+        _ => vec![
+            json!({"type": "email-addr", "spec_version": "2.1", "id": format!("email-addr--{}", uuid(rng)), "value": format!("ops@{}", rng.pick(DOMAINS))}),
+        ],
     }
 }
 
@@ -317,7 +372,7 @@ fn leaf_test(rng: &mut Rng) -> String {
         1 => format!(
             "ipv4-addr:value {}ISSUBSET {}",
             if rng.chance(15) { "NOT " } else { "" },
-            q(*rng.pick(CIDRS))
+            q(rng.pick::<&str>(CIDRS))
         ),
         2 => string_test(rng, "domain-name:value", DOMAINS),
         3 => string_test(rng, "domain-name:resolves_to_refs[*].value", IPS),
@@ -337,10 +392,18 @@ fn leaf_test(rng: &mut Rng) -> String {
         7 => match rng.below(4) {
             0 => string_test(rng, "network-traffic:dst_ref.value", IPS),
             1 => string_test(rng, "network-traffic:protocols[*]", PROTOS),
-            2 => format!("network-traffic:dst_port IN ({}, {})", rng.pick(&[80, 443]), rng.pick(&[22, 8080])),
+            2 => format!(
+                "network-traffic:dst_port IN ({}, {})",
+                rng.pick(&[80, 443]),
+                rng.pick(&[22, 8080])
+            ),
             _ => string_test(rng, "network-traffic:protocols[0]", PROTOS),
         },
-        _ => string_test(rng, "email-addr:value", &["ops@evil.example", "ops@bank.example"]),
+        _ => string_test(
+            rng,
+            "email-addr:value",
+            &["ops@evil.example", "ops@bank.example"],
+        ),
     }
 }
 

@@ -251,7 +251,11 @@ impl IndexBuilder {
         crate::check(pattern)?;
         let p = crate::parse(pattern).map_err(|e| vec![e])?;
         self.add_parsed(id, &p).map_err(|e| {
-            vec![PatternError::new(crate::error::codes::SYNTAX, e.offset, e.message)]
+            vec![PatternError::new(
+                crate::error::codes::SYNTAX,
+                e.offset,
+                e.message,
+            )]
         })
     }
 
@@ -269,8 +273,11 @@ impl IndexBuilder {
                     }
                 }
                 None => {
-                    let mut types: Vec<&str> =
-                        c.tests().iter().map(|t| t.path.object_type.as_str()).collect();
+                    let mut types: Vec<&str> = c
+                        .tests()
+                        .iter()
+                        .map(|t| t.path.object_type.as_str())
+                        .collect();
                     types.sort_unstable();
                     types.dedup();
                     for t in types {
@@ -524,7 +531,13 @@ impl Engine {
             let entry = &self.index.entries[ind as usize];
             if entry.single {
                 let hits: Vec<Vec<u32>> = (0..entry.matcher.leaves.len() as u16)
-                    .map(|l| if mine.contains(&l) { vec![0] } else { Vec::new() })
+                    .map(|l| {
+                        if mine.contains(&l) {
+                            vec![0]
+                        } else {
+                            Vec::new()
+                        }
+                    })
                     .collect();
                 let found = bindings::search(&entry.matcher.plan, &hits, &[info]);
                 if !found.bindings.is_empty() {
@@ -545,7 +558,13 @@ impl Engine {
         out
     }
 
-    fn stateful(&mut self, ind: u32, mine: &[u16], o: &ObservationRef<'_>, info: ObsInfo) -> Option<Firing> {
+    fn stateful(
+        &mut self,
+        ind: u32,
+        mine: &[u16],
+        o: &ObservationRef<'_>,
+        info: ObsInfo,
+    ) -> Option<Firing> {
         let entry = &self.index.entries[ind as usize];
         let plan: &Plan = &entry.matcher.plan;
         let n_leaves = entry.matcher.leaves.len();

@@ -7,7 +7,10 @@ use crate::error::PatternError;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
     /// Identifier; `hyphen` when it contains `-` (allowed only as an object type).
-    Ident { text: String, hyphen: bool },
+    Ident {
+        text: String,
+        hyphen: bool,
+    },
     Str(String),
     /// Integer literal text, sign included (`+5`, `-3`, `0`).
     Int(String),
@@ -96,7 +99,11 @@ impl Tok {
             Tok::Bool(b) => format!("'{b}'"),
             Tok::Kw(k) => format!(
                 "'{}'",
-                KEYWORDS.iter().find(|(_, x)| x == k).map(|(s, _)| *s).unwrap_or("?")
+                KEYWORDS
+                    .iter()
+                    .find(|(_, x)| x == k)
+                    .map(|(s, _)| *s)
+                    .unwrap_or("?")
             ),
             Tok::Eq => "'='".into(),
             Tok::Neq => "'!='".into(),
@@ -136,12 +143,8 @@ fn is_ws(c: char) -> bool {
             | '\u{85}'
             | '\u{A0}'
             | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202F}'
-                | '\u{205F}'
-                | '\u{3000}'
+            | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -256,7 +259,7 @@ pub(crate) fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
             _ => return None,
         })
     };
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(s.len() / 4 * 3);
@@ -319,7 +322,12 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, PatternError> {
                     i += 2 + end + 2;
                     continue;
                 }
-                None => return Err(PatternError::syntax(i, "unterminated comment: expected '*/'")),
+                None => {
+                    return Err(PatternError::syntax(
+                        i,
+                        "unterminated comment: expected '*/'",
+                    ))
+                }
             }
         }
         if b[i..].starts_with(b"//") {
@@ -332,8 +340,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, PatternError> {
         let tok = match c {
             'h' if b.get(i + 1) == Some(&b'\'') => {
                 let mut j = i + 2;
-                while j + 1 < b.len() && b[j].is_ascii_hexdigit() && b[j + 1].is_ascii_hexdigit()
-                {
+                while j + 1 < b.len() && b[j].is_ascii_hexdigit() && b[j + 1].is_ascii_hexdigit() {
                     j += 2;
                 }
                 if b.get(j) == Some(&b'\'') {
@@ -358,7 +365,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, PatternError> {
                 let body = &b[i + 2..j];
                 let shape_ok = b.get(j) == Some(&b'\'')
                     && !body.is_empty()
-                    && body.len() % 4 == 0
+                    && body.len().is_multiple_of(4)
                     && body[..body.len() - 2].iter().all(|&c| is_b64(c))
                     && matches!(
                         (body[body.len() - 2] == b'=', body[body.len() - 1] == b'='),
@@ -394,7 +401,8 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, PatternError> {
             'a'..='z' | 'A'..='Z' | '_' => {
                 let mut j = i + 1;
                 let mut hyphen = false;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-')
+                {
                     hyphen |= b[j] == b'-';
                     j += 1;
                 }

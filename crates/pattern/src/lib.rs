@@ -11,11 +11,10 @@
 pub mod ast;
 pub mod bindings;
 pub mod error;
-pub mod gen;
-pub mod flat;
-pub mod index;
-pub mod sighting;
 pub mod eval;
+pub mod flat;
+pub mod gen;
+pub mod index;
 mod lexer;
 pub mod matcher;
 pub mod net;
@@ -23,6 +22,7 @@ pub mod observed;
 pub(crate) mod parser;
 mod print;
 pub mod sco;
+pub mod sighting;
 pub(crate) mod validate;
 
 pub use ast::{CompExpr, Literal, ObjectPath, ObsExpr, Op, PathStep, Pattern, PropTest, Qualifier};
@@ -31,6 +31,17 @@ pub use matcher::{MatchResult, Matcher};
 pub use observed::{Observation, ObservationSet};
 pub use parser::parse;
 pub use validate::{check, validate, Validation};
+
+/// [`check`] in the shape the STIX validator's `pattern_checker` hook takes
+/// (`stix` cannot depend on this crate; the CLI passes this function in).
+pub fn check_message(pattern: &str) -> Result<(), String> {
+    check(pattern).map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
 
 #[cfg(test)]
 mod tests;

@@ -52,7 +52,11 @@ impl Matcher {
             .observations()
             .into_iter()
             .map(|c| {
-                let mut t: Vec<String> = c.tests().iter().map(|t| t.path.object_type.clone()).collect();
+                let mut t: Vec<String> = c
+                    .tests()
+                    .iter()
+                    .map(|t| t.path.object_type.clone())
+                    .collect();
                 t.sort();
                 t.dedup();
                 t
@@ -90,7 +94,12 @@ impl Matcher {
     }
 
     /// True when the observation satisfies leaf `leaf` (some SCO of it does).
-    pub fn leaf_matches(&self, leaf: usize, set: &ObservationSet<'_>, obs: &Observation<'_>) -> bool {
+    pub fn leaf_matches(
+        &self,
+        leaf: usize,
+        set: &ObservationSet<'_>,
+        obs: &Observation<'_>,
+    ) -> bool {
         let scope = ObsScope { set, obs };
         let types = &self.leaf_types[leaf];
         obs.roots.iter().any(|&r| {
@@ -103,7 +112,10 @@ impl Matcher {
         // One bracketed expression, no qualifier: the first observation that
         // satisfies it is the binding.
         if let Plan::Leaf(l) = self.plan {
-            let hit = set.observations.iter().find(|o| self.leaf_matches(l, set, o));
+            let hit = set
+                .observations
+                .iter()
+                .find(|o| self.leaf_matches(l, set, o));
             return MatchResult {
                 matched: hit.is_some(),
                 observed_data_refs: hit.map(|o| vec![o.id.to_string()]).unwrap_or_default(),

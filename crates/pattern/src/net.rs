@@ -24,7 +24,11 @@ impl Cidr {
         if prefix == 0 {
             return 0;
         }
-        let all: u128 = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
+        let all: u128 = if bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << bits) - 1
+        };
         all & !((1u128 << (bits - prefix)) - 1).min(all)
     }
     /// The network address (host bits cleared).

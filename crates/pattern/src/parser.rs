@@ -15,7 +15,9 @@ pub fn parse(src: &str) -> Result<Pattern, PatternError> {
 
 /// Parses a pattern and also returns the non-fatal findings that need the
 /// parentheses the tree no longer has (duplicate qualifiers).
-pub(crate) fn parse_with_diagnostics(src: &str) -> Result<(Pattern, Vec<PatternError>), PatternError> {
+pub(crate) fn parse_with_diagnostics(
+    src: &str,
+) -> Result<(Pattern, Vec<PatternError>), PatternError> {
     let toks = tokenize(src)?;
     let mut p = Parser {
         toks,
@@ -143,7 +145,9 @@ impl Parser {
                         Tok::Float(t) if !t.starts_with('-') => parse_float(&t, off)?,
                         _ => {
                             self.pos -= 1;
-                            return Err(self.unexpected("a positive number of seconds after WITHIN"));
+                            return Err(
+                                self.unexpected("a positive number of seconds after WITHIN")
+                            );
                         }
                     };
                     self.expect(&Tok::Kw(Kw::Seconds), "SECONDS")?;
@@ -420,6 +424,9 @@ fn parse_float(t: &str, off: usize) -> Result<f64, PatternError> {
 
 fn parse_timestamp(t: &str, off: usize) -> Result<Timestamp, PatternError> {
     Timestamp::parse(t).map_err(|e| {
-        PatternError::literal(off, format!("invalid timestamp literal t'{t}': {}", e.reason))
+        PatternError::literal(
+            off,
+            format!("invalid timestamp literal t'{t}': {}", e.reason),
+        )
     })
 }

@@ -32,7 +32,14 @@ pub const SCO_PROPERTIES: &[(&str, &[&str])] = &[
     ("autonomous-system", &["number", "name", "rir"]),
     (
         "directory",
-        &["path", "path_enc", "ctime", "mtime", "atime", "contains_refs"],
+        &[
+            "path",
+            "path_enc",
+            "ctime",
+            "mtime",
+            "atime",
+            "contains_refs",
+        ],
     ),
     ("domain-name", &["value", "resolves_to_refs"]),
     ("email-addr", &["value", "display_name", "belongs_to_ref"]),
@@ -73,8 +80,14 @@ pub const SCO_PROPERTIES: &[(&str, &[&str])] = &[
             "content_ref",
         ],
     ),
-    ("ipv4-addr", &["value", "resolves_to_refs", "belongs_to_refs"]),
-    ("ipv6-addr", &["value", "resolves_to_refs", "belongs_to_refs"]),
+    (
+        "ipv4-addr",
+        &["value", "resolves_to_refs", "belongs_to_refs"],
+    ),
+    (
+        "ipv6-addr",
+        &["value", "resolves_to_refs", "belongs_to_refs"],
+    ),
     ("mac-addr", &["value"]),
     ("mutex", &["name"]),
     (
@@ -173,16 +186,8 @@ pub const SCO_PROPERTIES: &[(&str, &[&str])] = &[
 /// Predefined SCO extensions (STIX 2.1 §6.x.2): the type they extend, their name
 /// and their properties.
 pub const EXTENSIONS: &[(&str, &str, &[&str])] = &[
-    (
-        "file",
-        "archive-ext",
-        &["contains_refs", "comment"],
-    ),
-    (
-        "file",
-        "ntfs-ext",
-        &["sid", "alternate_data_streams"],
-    ),
+    ("file", "archive-ext", &["contains_refs", "comment"]),
+    ("file", "ntfs-ext", &["sid", "alternate_data_streams"]),
     (
         "file",
         "pdf-ext",
@@ -229,7 +234,11 @@ pub const EXTENSIONS: &[(&str, &str, &[&str])] = &[
             "message_body_data_ref",
         ],
     ),
-    ("network-traffic", "icmp-ext", &["icmp_type_hex", "icmp_code_hex"]),
+    (
+        "network-traffic",
+        "icmp-ext",
+        &["icmp_type_hex", "icmp_code_hex"],
+    ),
     (
         "network-traffic",
         "socket-ext",
@@ -243,7 +252,11 @@ pub const EXTENSIONS: &[(&str, &str, &[&str])] = &[
             "socket_handle",
         ],
     ),
-    ("network-traffic", "tcp-ext", &["src_flags_hex", "dst_flags_hex"]),
+    (
+        "network-traffic",
+        "tcp-ext",
+        &["src_flags_hex", "dst_flags_hex"],
+    ),
     (
         "process",
         "windows-process-ext",
@@ -322,7 +335,12 @@ pub fn hash_value_ok(algorithm: &str, value: &str) -> Option<bool> {
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b"/+:.".contains(&c))
         }
-        "TLSH" => hex(70) || (value.starts_with("T1") && value.len() == 72 && value[2..].bytes().all(|c| c.is_ascii_hexdigit())),
+        "TLSH" => {
+            hex(70)
+                || (value.starts_with("T1")
+                    && value.len() == 72
+                    && value[2..].bytes().all(|c| c.is_ascii_hexdigit()))
+        }
         _ => return None,
     })
 }

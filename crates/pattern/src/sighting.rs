@@ -93,7 +93,10 @@ impl Sightings {
 }
 
 fn namespace() -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://threatledger.invalid/sighting")
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://threatledger.invalid/sighting",
+    )
 }
 
 fn sighting(indicator: &str, a: &Agg, cfg: &SightingConfig) -> StixObject {
@@ -105,7 +108,10 @@ fn sighting(indicator: &str, a: &Agg, cfg: &SightingConfig) -> StixObject {
         a.refs.join(","),
         cfg.where_sighted_refs.join(",")
     );
-    let id = StixId::new("sighting", uuid::Uuid::new_v5(&namespace(), name.as_bytes()));
+    let id = StixId::new(
+        "sighting",
+        uuid::Uuid::new_v5(&namespace(), name.as_bytes()),
+    );
     let mut m = Map::new();
     m.insert("type".into(), json!("sighting"));
     m.insert("spec_version".into(), json!("2.1"));

@@ -19,9 +19,8 @@ fn testdata(name: &str) -> PathBuf {
 fn render(src: &str) -> String {
     let v = validate(src);
     let mut out = String::new();
-    match &v.pattern {
-        Some(p) => out.push_str(&format!("ok {p}\n")),
-        None => {}
+    if let Some(p) = &v.pattern {
+        out.push_str(&format!("ok {p}\n"));
     }
     for d in &v.diagnostics {
         out.push_str(&format!("  {d}\n"));
@@ -35,7 +34,10 @@ fn render(src: &str) -> String {
 fn golden_patterns() {
     let input = std::fs::read_to_string(testdata("patterns.in")).expect("testdata/patterns.in");
     let mut actual = String::new();
-    for line in input.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in input
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         actual.push_str(&format!("> {line}\n{}", render(line)));
     }
     let out_path = testdata("patterns.out");
@@ -95,7 +97,9 @@ fn comments_whitespace_and_spellings() {
     let c = parse("[x:y <> 1]").unwrap();
     assert_eq!(c.to_string(), "[x:y != 1]");
     assert_eq!(
-        parse("[x:'a b'.'SHA-256'[*][-1] = +5]").unwrap().to_string(),
+        parse("[x:'a b'.'SHA-256'[*][-1] = +5]")
+            .unwrap()
+            .to_string(),
         "[x:'a b'.'SHA-256'[*][-1] = 5]"
     );
 }
@@ -116,7 +120,10 @@ fn precedence_and_associativity() {
     let r = parse("([a:b = 1] AND [a:b = 2]) AND [a:b = 3]").unwrap();
     assert_eq!(r.to_string(), "[a:b = 1] AND [a:b = 2] AND [a:b = 3]");
     let s = parse("([a:b = 1] OR [a:b = 2]) WITHIN 5 SECONDS REPEATS 2 TIMES").unwrap();
-    assert_eq!(s.to_string(), "([a:b = 1] OR [a:b = 2]) WITHIN 5 SECONDS REPEATS 2 TIMES");
+    assert_eq!(
+        s.to_string(),
+        "([a:b = 1] OR [a:b = 2]) WITHIN 5 SECONDS REPEATS 2 TIMES"
+    );
 }
 
 /// Property test: printing any tree and parsing it back gives the same tree.
@@ -155,15 +162,25 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn long_chains_stay_flat() {
     // Feeds put thousands of values in one OR; that must not recurse per value.
-    let big: Vec<String> = (0..20000).map(|i| format!("ipv4-addr:value = '10.0.{}.{}'", i / 256, i % 256)).collect();
+    let big: Vec<String> = (0..20000)
+        .map(|i| format!("ipv4-addr:value = '10.0.{}.{}'", i / 256, i % 256))
+        .collect();
     let src = format!("[{}]", big.join(" OR "));
     let p = parse(&src).unwrap();
-    let ObsExpr::Observation(CompExpr::Or(xs)) = &p.expr else { panic!() };
+    let ObsExpr::Observation(CompExpr::Or(xs)) = &p.expr else {
+        panic!()
+    };
     assert_eq!(xs.len(), 20000);
     assert_eq!(p.to_string(), src);
     let set = bundle(vec![
         json!({"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "10.0.78.31"}),
-        od(1, "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", 1, &["ipv4-addr--1"]),
+        od(
+            1,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T00:00:00Z",
+            1,
+            &["ipv4-addr--1"],
+        ),
     ]);
     check_match(&src, &set, true);
 }
@@ -216,9 +233,27 @@ fn graph() -> serde_json::Value {
             "hashes": {"SHA-256": "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"}, "magic_number_hex": "4D5A"}),
         json!({"type": "domain-name", "id": "domain-name--1", "value": "evil.example",
             "resolves_to_refs": ["ipv4-addr--1"]}),
-        od(1, "2020-01-01T00:00:00Z", "2020-01-01T00:00:10Z", 1, &["network-traffic--1", "ipv4-addr--1", "ipv4-addr--2"]),
-        od(2, "2020-01-01T00:01:00Z", "2020-01-01T00:01:00Z", 3, &["file--1"]),
-        od(3, "2020-01-01T01:00:00Z", "2020-01-01T01:00:00Z", 1, &["domain-name--1"]),
+        od(
+            1,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T00:00:10Z",
+            1,
+            &["network-traffic--1", "ipv4-addr--1", "ipv4-addr--2"],
+        ),
+        od(
+            2,
+            "2020-01-01T00:01:00Z",
+            "2020-01-01T00:01:00Z",
+            3,
+            &["file--1"],
+        ),
+        od(
+            3,
+            "2020-01-01T01:00:00Z",
+            "2020-01-01T01:00:00Z",
+            1,
+            &["domain-name--1"],
+        ),
     ])
 }
 
@@ -229,7 +264,11 @@ fn comparison_operators() {
     check_match("[ipv4-addr:value ISSUBSET '198.51.100.0/24']", &g, true);
     check_match("[ipv4-addr:value ISSUBSET '192.0.2.0/24']", &g, false);
     check_match("[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24' AND network-traffic:dst_port = 443]", &g, true);
-    check_match("[network-traffic:src_ref.value = '198.51.100.7']", &g, false);
+    check_match(
+        "[network-traffic:src_ref.value = '198.51.100.7']",
+        &g,
+        false,
+    );
     check_match("[network-traffic:protocols[*] = 'tls']", &g, true);
     check_match("[network-traffic:protocols[0] = 'tls']", &g, false);
     check_match("[network-traffic:protocols[2] = 'tls']", &g, true);
@@ -248,11 +287,23 @@ fn comparison_operators() {
     check_match("[file:name LIKE '%exe%exe']", &g, false);
     check_match("[file:name LIKE 'S%%e']", &g, true);
     check_match("[file:name MATCHES '^Stra.e\\\\.exe$']", &g, true);
-    check_match("[domain-name:resolves_to_refs[*].value = '198.51.100.7']", &g, true);
-    check_match("[domain-name:resolves_to_refs.value = '198.51.100.7']", &g, false);
+    check_match(
+        "[domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+        &g,
+        true,
+    );
+    check_match(
+        "[domain-name:resolves_to_refs.value = '198.51.100.7']",
+        &g,
+        false,
+    );
     check_match("[EXISTS file:hashes]", &g, true);
     check_match("[NOT EXISTS file:hashes.MD5]", &g, true);
-    check_match("[file:name = 'a' AND ipv4-addr:value = '10.0.0.1']", &g, false);
+    check_match(
+        "[file:name = 'a' AND ipv4-addr:value = '10.0.0.1']",
+        &g,
+        false,
+    );
     check_match("[indicator:name = 'x']", &g, false);
 }
 
@@ -261,7 +312,13 @@ fn unicode_is_compared_in_nfc() {
     // "Straße" with a decomposed accent elsewhere: é written as e + U+0301.
     let g = bundle(vec![
         json!({"type": "file", "id": "file--1", "name": "cafe\u{301}.txt"}),
-        od(1, "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", 1, &["file--1"]),
+        od(
+            1,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T00:00:00Z",
+            1,
+            &["file--1"],
+        ),
     ]);
     check_match("[file:name = 'caf\u{e9}.txt']", &g, true);
     check_match("[file:name LIKE 'caf_.txt']", &g, true);
@@ -286,8 +343,16 @@ fn observation_operators_and_qualifiers() {
     check_match(&format!("{nt} AND {file}"), &g, true);
     check_match(&format!("{nt} FOLLOWEDBY {file}"), &g, true);
     check_match(&format!("{file} FOLLOWEDBY {nt}"), &g, false);
-    check_match(&format!("({nt} FOLLOWEDBY {dom}) WITHIN 3600 SECONDS"), &g, true);
-    check_match(&format!("({nt} FOLLOWEDBY {dom}) WITHIN 3000 SECONDS"), &g, false);
+    check_match(
+        &format!("({nt} FOLLOWEDBY {dom}) WITHIN 3600 SECONDS"),
+        &g,
+        true,
+    );
+    check_match(
+        &format!("({nt} FOLLOWEDBY {dom}) WITHIN 3000 SECONDS"),
+        &g,
+        false,
+    );
     // number_observed 3: three observations of the file.
     check_match(&format!("{file} REPEATS 3 TIMES"), &g, true);
     check_match(&format!("{file} REPEATS 4 TIMES"), &g, false);
@@ -315,7 +380,10 @@ fn observation_operators_and_qualifiers() {
 #[test]
 fn bindings_name_the_observed_data() {
     let g = graph();
-    let m = Matcher::compile("[network-traffic:dst_port = 443] FOLLOWEDBY [domain-name:value = 'evil.example']").unwrap();
+    let m = Matcher::compile(
+        "[network-traffic:dst_port = 443] FOLLOWEDBY [domain-name:value = 'evil.example']",
+    )
+    .unwrap();
     let r = m.matches(&ObservationSet::from_value(&g));
     assert_eq!(
         r.observed_data_refs,
@@ -335,15 +403,25 @@ fn legacy_embedded_objects() {
         "objects": {"0": {"type": "ipv4-addr", "value": "203.0.113.9"},
                     "1": {"type": "network-traffic", "dst_ref": "0", "protocols": ["tcp"]}}
     });
-    check_match("[network-traffic:dst_ref.value = '203.0.113.9']", &set, true);
+    check_match(
+        "[network-traffic:dst_ref.value = '203.0.113.9']",
+        &set,
+        true,
+    );
 }
 
 #[test]
 fn bad_observed_data_is_reported_not_fatal() {
-    let input = bundle(vec![json!({"type": "observed-data", "id": "observed-data--9", "first_observed": "x"})]);
+    let input = bundle(vec![
+        json!({"type": "observed-data", "id": "observed-data--9", "first_observed": "x"}),
+    ]);
     let set = ObservationSet::from_value(&input);
     assert_eq!(set.observations.len(), 0);
-    assert!(set.problems[0].contains("first_observed"), "{:?}", set.problems);
+    assert!(
+        set.problems[0].contains("first_observed"),
+        "{:?}",
+        set.problems
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -392,7 +470,10 @@ fn engine_agrees_with_matcher() {
         assert_eq!(got, expect, "case {i}: {}\n{}", c.pattern, c.bundle);
         fired += got as usize;
     }
-    assert!(fired > 300 && stateful > 500, "fired {fired}, stateful {stateful}");
+    assert!(
+        fired > 300 && stateful > 500,
+        "fired {fired}, stateful {stateful}"
+    );
 }
 
 /// Many indicators in one index: the leaves found equal brute-force evaluation.
@@ -408,10 +489,23 @@ fn index_leaves_equal_brute_force() {
     }
     let index = b.build();
     let s = index.stats();
-    assert!(s.exact_keys > 0 && s.substring_anchors > 0 && s.cidr_anchors > 0 && s.regex_anchors > 0 && s.scanned_leaves > 0, "{s:?}");
+    assert!(
+        s.exact_keys > 0
+            && s.substring_anchors > 0
+            && s.cidr_anchors > 0
+            && s.regex_anchors > 0
+            && s.scanned_leaves > 0,
+        "{s:?}"
+    );
     let leaves: Vec<crate::eval::Comp> = patterns
         .iter()
-        .flat_map(|p| p.expr.observations().into_iter().map(|c| crate::eval::Comp::compile(c).unwrap()).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p.expr
+                .observations()
+                .into_iter()
+                .map(|c| crate::eval::Comp::compile(c).unwrap())
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut total = 0;
     for _ in 0..200 {
@@ -436,9 +530,17 @@ fn sightings_from_flat_logs() {
     use crate::flat::FlatParser;
     use crate::sighting::{SightingConfig, Sightings};
     let mut b = IndexBuilder::new();
-    b.add("indicator--00000000-0000-4000-8000-000000000001", "[network-traffic:dst_ref.value ISSUBSET '203.0.113.0/24']").unwrap();
+    b.add(
+        "indicator--00000000-0000-4000-8000-000000000001",
+        "[network-traffic:dst_ref.value ISSUBSET '203.0.113.0/24']",
+    )
+    .unwrap();
     b.add("indicator--00000000-0000-4000-8000-000000000002", "[domain-name:value = 'evil.example'] FOLLOWEDBY [url:value LIKE 'https://evil.example/%'] WITHIN 60 SECONDS").unwrap();
-    b.add("indicator--00000000-0000-4000-8000-000000000003", "[crypto-address:address = '0x098B716B8Aaf21512996dC57EB0615e2383E2f96']").unwrap();
+    b.add(
+        "indicator--00000000-0000-4000-8000-000000000003",
+        "[crypto-address:address = '0x098B716B8Aaf21512996dC57EB0615e2383E2f96']",
+    )
+    .unwrap();
     let mut engine = Engine::new(b.build(), EngineConfig::default());
     let log = "timestamp,src_ip,dst_ip,dst_port,protocol,query,url,chain,from_address,to_address\n\
         2024-01-01T00:00:00Z,10.0.0.5,203.0.113.9,443,tcp,,,,,\n\
@@ -472,7 +574,20 @@ fn sightings_from_flat_logs() {
     let out = sightings.finish(&cfg);
     let summary: Vec<String> = out
         .iter()
-        .map(|s| format!("{} count={} {}..{} refs={}", s.get_str("sighting_of_ref").unwrap(), s.get("count").unwrap(), s.get_str("first_seen").unwrap(), s.get_str("last_seen").unwrap(), s.get("observed_data_refs").unwrap().as_array().unwrap().len()))
+        .map(|s| {
+            format!(
+                "{} count={} {}..{} refs={}",
+                s.get_str("sighting_of_ref").unwrap(),
+                s.get("count").unwrap(),
+                s.get_str("first_seen").unwrap(),
+                s.get_str("last_seen").unwrap(),
+                s.get("observed_data_refs")
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .len()
+            )
+        })
         .collect();
     assert_eq!(summary, [
         "indicator--00000000-0000-4000-8000-000000000001 count=2 2024-01-01T00:00:00Z..2024-01-01T00:05:00Z refs=2",

@@ -173,22 +173,24 @@ fn check_test(t: &PropTest, check_regex: bool, out: &mut Vec<PatternError>) {
                     t.offset,
                     format!(
                         "MATCHES operand is not a usable regular expression: {}",
-                        e.to_string().lines().last().unwrap_or("").trim_start_matches("error: ")
+                        e.to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim_start_matches("error: ")
                     ),
                 ));
             }
         }
-        Op::IsSubset(s) | Op::IsSuperset(s) => {
-            if net::parse_cidr(s).is_none() {
-                out.push(PatternError::new(
-                    codes::CIDR,
-                    t.offset,
-                    format!(
-                        "{} operand '{s}' is not an IPv4/IPv6 address or CIDR block (expected e.g. 198.51.100.0/24)",
-                        t.op.keyword()
-                    ),
-                ));
-            }
+        Op::IsSubset(s) | Op::IsSuperset(s) if net::parse_cidr(s).is_none() => {
+            out.push(PatternError::new(
+                codes::CIDR,
+                t.offset,
+                format!(
+                    "{} operand '{s}' is not an IPv4/IPv6 address or CIDR block (expected e.g. 198.51.100.0/24)",
+                    t.op.keyword()
+                ),
+            ));
         }
         Op::In(set) => {
             let kinds: BTreeSet<&str> = set

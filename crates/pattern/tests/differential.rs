@@ -64,8 +64,13 @@ fn our_syntax(p: &str) -> (bool, Option<&'static str>) {
     let v = pattern::validate(p);
     let Some(ast) = &v.pattern else {
         let e = &v.diagnostics[0];
-        if e.code == codes::LITERAL && (e.message.contains("timestamp") || e.message.contains("64-bit")) {
-            return (false, Some("literal range (timestamp calendar, 64-bit numbers)"));
+        if e.code == codes::LITERAL
+            && (e.message.contains("timestamp") || e.message.contains("64-bit"))
+        {
+            return (
+                false,
+                Some("literal range (timestamp calendar, 64-bit numbers)"),
+            );
         }
         return (false, None);
     };
@@ -94,7 +99,12 @@ fn mutate(rng: &mut Rng, s: &str) -> String {
             0 => {
                 chars.remove(i);
             }
-            1 => chars.insert(i, *rng.pick(&['[', ']', '(', ')', '\'', ' ', '-', '.', ':', '\\', 'A', '0', '='])),
+            1 => chars.insert(
+                i,
+                *rng.pick(&[
+                    '[', ']', '(', ')', '\'', ' ', '-', '.', ':', '\\', 'A', '0', '=',
+                ]),
+            ),
             2 => chars[i] = *rng.pick(&['x', '1', '_', '*', ',']),
             _ => {
                 let j = rng.below(chars.len());
@@ -118,12 +128,19 @@ fn example_patterns() -> (Vec<String>, Vec<String>) {
     match std::fs::read_dir(&dir) {
         Ok(rd) => {
             for e in rd.flatten() {
-                let Ok(text) = std::fs::read_to_string(e.path()) else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                let Ok(text) = std::fs::read_to_string(e.path()) else {
+                    continue;
+                };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
                 collect_patterns(&v, &mut out);
             }
         }
-        Err(_) => println!("skipping the OASIS example bundles: {} not found", dir.display()),
+        Err(_) => println!(
+            "skipping the OASIS example bundles: {} not found",
+            dir.display()
+        ),
     }
     (ours, out)
 }
@@ -148,7 +165,11 @@ fn syntax_agrees_with_stix2_patterns() {
     let mut rng = Rng::new(0xD1FF);
     let (mut patterns, oasis) = example_patterns();
     for p in &oasis {
-        assert!(pattern::check(p).is_ok(), "OASIS example pattern rejected: {p}\n{:?}", pattern::check(p));
+        assert!(
+            pattern::check(p).is_ok(),
+            "OASIS example pattern rejected: {p}\n{:?}",
+            pattern::check(p)
+        );
     }
     println!("{} indicator patterns from the OASIS examples", oasis.len());
     patterns.extend(oasis);
@@ -159,8 +180,13 @@ fn syntax_agrees_with_stix2_patterns() {
         patterns.push(p);
         patterns.push(m);
     }
-    let cases: Vec<Value> = patterns.iter().map(|p| json!({"kind": "syntax", "pattern": p})).collect();
-    let Some(answers) = oracle(&cases) else { return };
+    let cases: Vec<Value> = patterns
+        .iter()
+        .map(|p| json!({"kind": "syntax", "pattern": p}))
+        .collect();
+    let Some(answers) = oracle(&cases) else {
+        return;
+    };
     let (mut agree, mut known, mut crashes) = (0, 0, 0);
     let mut known_kinds = std::collections::BTreeMap::new();
     let mut bad = Vec::new();
@@ -184,14 +210,22 @@ fn syntax_agrees_with_stix2_patterns() {
             known += 1;
             *known_kinds.entry(w).or_insert(0) += 1;
         } else {
-            bad.push(format!("#{i} {p:?}: ours {ours}, stix2-patterns {theirs} {}", a["errors"]));
+            bad.push(format!(
+                "#{i} {p:?}: ours {ours}, stix2-patterns {theirs} {}",
+                a["errors"]
+            ));
         }
     }
     println!(
         "syntax: {} cases ({n_examples} examples), {agree} agree, {known} known differences, {crashes} peer crashes: {known_kinds:?}",
         patterns.len()
     );
-    assert!(bad.is_empty(), "{} unexplained disagreements:\n{}", bad.len(), bad[..bad.len().min(15)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} unexplained disagreements:\n{}",
+        bad.len(),
+        bad[..bad.len().min(15)].join("\n")
+    );
 }
 
 #[test]
@@ -202,7 +236,9 @@ fn matching_agrees_with_stix2_matcher() {
         .iter()
         .map(|c| json!({"kind": "match", "pattern": c.pattern, "bundle": c.bundle}))
         .collect();
-    let Some(answers) = oracle(&input) else { return };
+    let Some(answers) = oracle(&input) else {
+        return;
+    };
     let (mut agree, mut matched, mut crashes) = (0, 0, 0);
     let mut bad = Vec::new();
     for (i, (c, a)) in cases.iter().zip(&answers).enumerate() {
@@ -212,16 +248,27 @@ fn matching_agrees_with_stix2_matcher() {
         assert!(r.complete, "{}", c.pattern);
         let Some(theirs) = a.get("ok").and_then(Value::as_bool) else {
             crashes += 1;
-            bad.push(format!("#{i} peer crashed on {}: {}", c.pattern, a["crash"]));
+            bad.push(format!(
+                "#{i} peer crashed on {}: {}",
+                c.pattern, a["crash"]
+            ));
             continue;
         };
         matched += theirs as usize;
         if r.matched == theirs {
             agree += 1;
         } else {
-            bad.push(format!("#{i} {}: ours {}, stix2-matcher {theirs}\n  {}", c.pattern, r.matched, c.bundle));
+            bad.push(format!(
+                "#{i} {}: ours {}, stix2-matcher {theirs}\n  {}",
+                c.pattern, r.matched, c.bundle
+            ));
         }
     }
     println!("matching: {} cases, {matched} matched per stix2-matcher, {agree} agree, {crashes} peer crashes", cases.len());
-    assert!(bad.is_empty(), "{} disagreements:\n{}", bad.len(), bad[..bad.len().min(5)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} disagreements:\n{}",
+        bad.len(),
+        bad[..bad.len().min(5)].join("\n")
+    );
 }

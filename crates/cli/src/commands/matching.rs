@@ -103,7 +103,9 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         let mut stack = vec![p.clone()];
         let mut found = Vec::new();
         while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))? {
+            for e in
+                std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?
+            {
                 let path = e?.path();
                 if path.is_dir() {
                     stack.push(path);
@@ -120,7 +122,6 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     }
     Ok(out)
 }
-
 
 /// What one run accumulates.
 struct Run {
@@ -161,10 +162,12 @@ fn is_stix_json(head: &str) -> bool {
     // and when it does, its type says so.
     let first = t.lines().next().unwrap_or("");
     match serde_json::from_str::<Value>(first) {
-        Ok(v) => matches!(
-            v.get("type").and_then(Value::as_str),
-            Some("bundle") | Some("observed-data")
-        ) && t.lines().nth(1).is_none_or(|l| l.trim().is_empty()),
+        Ok(v) => {
+            matches!(
+                v.get("type").and_then(Value::as_str),
+                Some("bundle") | Some("observed-data")
+            ) && t.lines().nth(1).is_none_or(|l| l.trim().is_empty())
+        }
         Err(_) => true,
     }
 }
@@ -196,7 +199,13 @@ fn run_stix(run: &mut Run, text: &str, name: &str, quiet: bool) -> anyhow::Resul
     Ok(())
 }
 
-fn run_flat(run: &mut Run, reader: impl BufRead, name: &str, size: Option<u64>, quiet: bool) -> anyhow::Result<()> {
+fn run_flat(
+    run: &mut Run,
+    reader: impl BufRead,
+    name: &str,
+    size: Option<u64>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let mut parser = FlatParser::new();
     let mut progress = Progress::bytes(size, quiet);
     let mut bytes = 0u64;
@@ -245,7 +254,9 @@ fn run_path(run: &mut Run, path: &Path, quiet: bool) -> anyhow::Result<()> {
     let head = String::from_utf8_lossy(reader.fill_buf()?).into_owned();
     if is_stix_json(&head) {
         let mut text = String::new();
-        reader.read_to_string(&mut text).with_context(|| format!("cannot read {name}"))?;
+        reader
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read {name}"))?;
         run_stix(run, &text, &name, quiet)
     } else {
         run_flat(run, reader, &name, size, quiet)
@@ -258,7 +269,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
     let (mut used, mut skipped) = (0usize, 0usize);
     for ind in &indicators {
         let ty = ind.get_str("pattern_type").unwrap_or("stix");
-        let Some(p) = ind.get_str("pattern") else { continue };
+        let Some(p) = ind.get_str("pattern") else {
+            continue;
+        };
         if ty != "stix" || ind.revoked() {
             continue;
         }
@@ -307,8 +320,12 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
         created_by_ref: args.created_by.clone(),
         max_refs: args.max_refs,
     };
-    let (observations, firings, record_errors, dropped) =
-        (run.observations, run.firings, run.record_errors, run.engine.dropped);
+    let (observations, firings, record_errors, dropped) = (
+        run.observations,
+        run.firings,
+        run.record_errors,
+        run.engine.dropped,
+    );
     let cited = std::mem::take(&mut run.cited);
     let sightings = run.sightings.finish(&cfg);
     if args.save && !sightings.is_empty() {
@@ -347,7 +364,11 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
     if dropped > 0 && !cli.quiet {
         eprintln!("threatledger: {dropped} pending observations dropped by the per-indicator limit (multi-observation patterns)");
     }
-    Ok(if sightings.is_empty() { exit::REJECTED } else { exit::OK })
+    Ok(if sightings.is_empty() {
+        exit::REJECTED
+    } else {
+        exit::OK
+    })
 }
 
 /// A bundle id that depends only on the content (stable output for the same input).

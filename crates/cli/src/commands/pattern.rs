@@ -68,7 +68,10 @@ fn caret(pattern: &str, offset: usize) -> String {
     let col = pattern
         .get(..offset.min(pattern.len()))
         .map_or(0, |p| p.chars().count());
-    let line: String = pattern.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+    let line: String = pattern
+        .chars()
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .collect();
     format!("  {line}\n  {}^", " ".repeat(col))
 }
 

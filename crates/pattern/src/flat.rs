@@ -18,6 +18,8 @@
 //! An IP alone (`src_ip`/`dst_ip` without ports or protocol) still yields the
 //! network-traffic and its addresses; `ip` yields a bare `ipv4-addr`/`ipv6-addr`.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 use stix::Timestamp;
 
@@ -27,7 +29,9 @@ use crate::index::ObservationRef;
 /// One log record as STIX: the observed-data and the SCOs it refers to.
 #[derive(Debug, Clone)]
 pub struct FlatObservation {
-    pub observed_data: Value,
+    /// The SCOs, with ids local to the record (`ipv4-addr--0`…): matching needs
+    /// no more, and the deterministic ids cost a hash each, so [`Self::to_stix`]
+    /// computes them only for records that are cited.
     pub objects: Vec<Value>,
     pub id: String,
     pub first: Timestamp,
@@ -78,18 +82,49 @@ fn namespace() -> uuid::Uuid {
     )
 }
 
-fn sco(ty: &str, props: Value) -> Value {
+/// An SCO with a record-local id (its position gives uniqueness).
+fn sco(ty: &str, props: Value, n: usize) -> Value {
     let Value::Object(mut m) = props else {
         return Value::Null;
     };
-    let id = stix::sco_id::deterministic_id(ty, &m)
+    let mut out = Map::new();
+    out.insert("type".into(), json!(ty));
+    out.insert("id".into(), json!(format!("{ty}--{n}")));
+    out.append(&mut m);
+    Value::Object(out)
+}
+
+/// The object as published: spec_version, deterministic id, extension marker.
+fn finish_sco(local: &Value, ids: &HashMap<String, String>) -> (String, Value) {
+    let ty = local["type"].as_str().unwrap_or_default();
+    let mut props = Map::new();
+    for (k, v) in local.as_object().into_iter().flatten() {
+        if k == "type" || k == "id" {
+            continue;
+        }
+        let v = match v {
+            Value::String(r) if k.ends_with("_ref") => json!(ids.get(r).unwrap_or(r)),
+            Value::Array(rs) if k.ends_with("_refs") => Value::Array(
+                rs.iter()
+                    .map(|r| {
+                        r.as_str()
+                            .and_then(|r| ids.get(r))
+                            .map_or_else(|| r.clone(), |x| json!(x))
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        props.insert(k.clone(), v);
+    }
+    let id = stix::sco_id::deterministic_id(ty, &props)
         .map(|i| i.as_str().to_string())
         .unwrap_or_else(|| {
             format!(
                 "{ty}--{}",
                 uuid::Uuid::new_v5(
                     &namespace(),
-                    Value::Object(m.clone()).to_string().as_bytes()
+                    Value::Object(props.clone()).to_string().as_bytes()
                 )
             )
         });
@@ -97,23 +132,53 @@ fn sco(ty: &str, props: Value) -> Value {
     out.insert("type".into(), json!(ty));
     out.insert("spec_version".into(), json!("2.1"));
     out.insert("id".into(), json!(id));
-    out.append(&mut m);
+    out.append(&mut props);
     if ty == stix::ext::CRYPTO_ADDRESS_TYPE {
         out.insert(
             "extensions".into(),
             json!({stix::ext::CRYPTO_ADDRESS_EXTENSION_ID: {"extension_type": "new-sco"}}),
         );
     }
-    Value::Object(out)
+    (id, Value::Object(out))
 }
 
-fn ip_sco(s: &str) -> Value {
-    let ty = if s.contains(':') {
-        "ipv6-addr"
-    } else {
-        "ipv4-addr"
-    };
-    sco(ty, json!({"value": s}))
+impl FlatObservation {
+    /// The observed-data and its SCOs with their STIX ids, ready to publish.
+    pub fn to_stix(&self) -> Vec<Value> {
+        let mut ids: HashMap<String, String> = HashMap::new();
+        let mut done: Vec<Option<Value>> = vec![None; self.objects.len()];
+        // Referenced objects first, so references can be rewritten to their ids.
+        let refers = |o: &Value| {
+            o.as_object().is_some_and(|m| {
+                m.keys()
+                    .any(|k| k.ends_with("_ref") || k.ends_with("_refs"))
+            })
+        };
+        for pass in [false, true] {
+            for (i, o) in self.objects.iter().enumerate() {
+                if refers(o) == pass {
+                    let (id, v) = finish_sco(o, &ids);
+                    ids.insert(o["id"].as_str().unwrap_or_default().to_string(), id);
+                    done[i] = Some(v);
+                }
+            }
+        }
+        let objects: Vec<Value> = done.into_iter().flatten().collect();
+        let refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
+        let mut out = vec![json!({
+            "type": "observed-data",
+            "spec_version": "2.1",
+            "id": self.id,
+            "created": self.first.as_str(),
+            "modified": self.first.as_str(),
+            "first_observed": self.first.as_str(),
+            "last_observed": self.last.as_str(),
+            "number_observed": self.count,
+            "object_refs": refs,
+        })];
+        out.extend(objects);
+        out
+    }
 }
 
 fn field<'a>(r: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
@@ -170,26 +235,30 @@ pub fn record_to_observation(
         Some(_) => return Err(err("'count' must be at least 1".into())),
         None => 1,
     };
-    let mut objects = Vec::new();
-    let mut roots = Vec::new();
-    let mut root = |objects: &mut Vec<Value>, o: Value| {
-        roots.push(objects.len());
+    let mut objects: Vec<Value> = Vec::new();
+    // Every SCO is a root of the observation (as in object_refs); returns the local id.
+    let mut push = |ty: &str, props: Value| -> Value {
+        let o = sco(ty, props, objects.len());
+        let id = o["id"].clone();
         objects.push(o);
+        id
+    };
+    let ip_type = |s: &str| {
+        if s.contains(':') {
+            "ipv6-addr"
+        } else {
+            "ipv4-addr"
+        }
     };
 
     let (src, dst) = (field(r, "src_ip"), field(r, "dst_ip"));
     if src.is_some() || dst.is_some() {
         let mut nt = Map::new();
-        let mut ips = Vec::new();
         if let Some(s) = src {
-            let o = ip_sco(s);
-            nt.insert("src_ref".into(), o["id"].clone());
-            ips.push(o);
+            nt.insert("src_ref".into(), push(ip_type(s), json!({"value": s})));
         }
         if let Some(d) = dst {
-            let o = ip_sco(d);
-            nt.insert("dst_ref".into(), o["id"].clone());
-            ips.push(o);
+            nt.insert("dst_ref".into(), push(ip_type(d), json!({"value": d})));
         }
         if let Some(p) = int_field(r, "src_port") {
             nt.insert("src_port".into(), json!(p));
@@ -202,28 +271,21 @@ pub fn record_to_observation(
             "protocols".into(),
             json!([proto.as_deref().unwrap_or("ipv4")]),
         );
-        root(&mut objects, sco("network-traffic", Value::Object(nt)));
-        for ip in ips {
-            root(&mut objects, ip);
-        }
+        push("network-traffic", Value::Object(nt));
     }
     if let Some(ip) = field(r, "ip") {
-        root(&mut objects, ip_sco(ip));
+        push(ip_type(ip), json!({"value": ip}));
     }
     if let Some(q) = field(r, "query").or_else(|| field(r, "domain")) {
         let q = q.trim_end_matches('.').to_ascii_lowercase();
         let mut d = json!({"value": q});
         if let Some(a) = field(r, "answer") {
-            let ip = ip_sco(a);
-            d["resolves_to_refs"] = json!([ip["id"].clone()]);
-            root(&mut objects, sco("domain-name", d));
-            root(&mut objects, ip);
-        } else {
-            root(&mut objects, sco("domain-name", d));
+            d["resolves_to_refs"] = json!([push(ip_type(a), json!({"value": a}))]);
         }
+        push("domain-name", d);
     }
     if let Some(u) = field(r, "url") {
-        root(&mut objects, sco("url", json!({"value": u})));
+        push("url", json!({"value": u}));
     }
     let mut hashes = Map::new();
     for (col, alg) in [("md5", "MD5"), ("sha1", "SHA-1"), ("sha256", "SHA-256")] {
@@ -243,7 +305,7 @@ pub fn record_to_observation(
         if let Some(s) = int_field(r, "file_size") {
             f.insert("size".into(), json!(s));
         }
-        root(&mut objects, sco("file", Value::Object(f)));
+        push("file", Value::Object(f));
     }
     let chain = field(r, "chain").map(str::to_ascii_lowercase);
     for col in ["from_address", "to_address", "address"] {
@@ -252,9 +314,10 @@ pub fn record_to_observation(
             if let Some(c) = &chain {
                 m["chain"] = json!(c);
             }
-            root(&mut objects, sco(stix::ext::CRYPTO_ADDRESS_TYPE, m));
+            push(stix::ext::CRYPTO_ADDRESS_TYPE, m);
         }
     }
+    let roots: Vec<usize> = (0..objects.len()).collect();
     if roots.is_empty() {
         return Err(err(
             "no observable columns (src_ip, dst_ip, ip, query, url, md5, sha1, sha256, file_name, from_address, to_address, address)".into(),
@@ -268,20 +331,7 @@ pub fn record_to_observation(
         "observed-data--{}",
         uuid::Uuid::new_v5(&namespace(), name.as_bytes())
     );
-    let refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
-    let observed_data = json!({
-        "type": "observed-data",
-        "spec_version": "2.1",
-        "id": id,
-        "created": first.as_str(),
-        "modified": first.as_str(),
-        "first_observed": first.as_str(),
-        "last_observed": last.as_str(),
-        "number_observed": count,
-        "object_refs": refs,
-    });
     Ok(FlatObservation {
-        observed_data,
         objects,
         id,
         first,

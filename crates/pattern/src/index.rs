@@ -208,6 +208,9 @@ struct TypeIndex {
 struct Entry {
     id: String,
     matcher: Matcher,
+    /// `valid_from` .. `valid_until` in nanoseconds: observations wholly
+    /// outside it do not count for the indicator.
+    valid: (i128, i128),
     single: bool,
 }
 
@@ -259,6 +262,29 @@ impl IndexBuilder {
         })
     }
 
+    /// Adds an `indicator` object: its pattern when `pattern_type` is `stix`
+    /// (or absent), limited to its `valid_from`/`valid_until`. Returns false for
+    /// indicators that are skipped (revoked, another pattern language, no pattern).
+    pub fn add_indicator(&mut self, ind: &stix::StixObject) -> Result<bool, Vec<PatternError>> {
+        let Some(pattern) = ind.get_str("pattern") else {
+            return Ok(false);
+        };
+        if ind.get_str("pattern_type").is_some_and(|t| t != "stix") || ind.revoked() {
+            return Ok(false);
+        }
+        self.add(ind.id().as_str(), pattern)?;
+        let from = ind
+            .get_timestamp("valid_from")
+            .map_or(i128::MIN, |t| bindings::nanos(&t));
+        let until = ind
+            .get_timestamp("valid_until")
+            .map_or(i128::MAX, |t| bindings::nanos(&t));
+        if let Some(e) = self.entries.last_mut() {
+            e.valid = (from, until);
+        }
+        Ok(true)
+    }
+
     pub fn add_parsed(&mut self, id: &str, p: &Pattern) -> Result<(), crate::eval::CompileError> {
         let matcher = Matcher::new(p)?;
         let idx = self.entries.len() as u32;
@@ -292,6 +318,7 @@ impl IndexBuilder {
         self.entries.push(Entry {
             id: id.to_string(),
             matcher,
+            valid: (i128::MIN, i128::MAX),
             single,
         });
         Ok(())
@@ -529,6 +556,10 @@ impl Engine {
                 i += 1;
             }
             let entry = &self.index.entries[ind as usize];
+            // Same overlap rule as START/STOP: [valid_from, valid_until).
+            if info.last < entry.valid.0 || info.first >= entry.valid.1 {
+                continue;
+            }
             if entry.single {
                 let hits: Vec<Vec<u32>> = (0..entry.matcher.leaves.len() as u16)
                     .map(|l| {

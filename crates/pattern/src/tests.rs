@@ -598,3 +598,121 @@ fn sightings_from_flat_logs() {
     assert!(out[0].id().as_str().starts_with("sighting--"));
     assert_eq!(out[0].id().uuid_version(), 5);
 }
+
+/// The SCO property tables agree with the OASIS JSON schemas (when ../shared is there).
+#[test]
+fn sco_tables_match_the_oasis_schemas() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/stix/examples/schemas/observables");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        println!("skipping: {} not found", dir.display());
+        return;
+    };
+    fn props(v: &serde_json::Value, out: &mut Vec<String>) {
+        if let Some(p) = v.get("properties").and_then(|p| p.as_object()) {
+            out.extend(p.keys().cloned());
+        }
+        for k in ["allOf", "anyOf", "oneOf"] {
+            if let Some(a) = v.get(k).and_then(|a| a.as_array()) {
+                a.iter().for_each(|x| props(x, out));
+            }
+        }
+    }
+    let mut checked = 0;
+    for e in rd.flatten() {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
+        let ty = e.path().file_stem().unwrap().to_string_lossy().into_owned();
+        let mut ps = Vec::new();
+        props(&v, &mut ps);
+        let ours = crate::sco::properties(&ty).unwrap_or_else(|| panic!("no table for {ty}"));
+        for p in ps {
+            assert!(
+                crate::sco::has_property(&ty, &p),
+                "{ty}.{p} is in the OASIS schema but not in sco.rs"
+            );
+        }
+        assert!(!ours.is_empty());
+        checked += 1;
+    }
+    assert_eq!(checked, 18);
+}
+
+#[test]
+fn indicators_count_only_inside_their_validity() {
+    let ind = |id: u32, from: &str, until: Option<&str>| {
+        let mut v = json!({"type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--00000000-0000-4000-8000-{id:012}"),
+            "created": "2020-01-01T00:00:00Z", "modified": "2020-01-01T00:00:00Z",
+            "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix", "valid_from": from});
+        if let Some(u) = until {
+            v["valid_until"] = json!(u);
+        }
+        stix::StixObject::from_value(v).unwrap()
+    };
+    let mut b = IndexBuilder::new();
+    assert!(b
+        .add_indicator(&ind(1, "2020-01-01T00:00:00Z", None))
+        .unwrap());
+    assert!(b
+        .add_indicator(&ind(2, "2024-01-01T00:00:00Z", None))
+        .unwrap());
+    assert!(b
+        .add_indicator(&ind(
+            3,
+            "2020-01-01T00:00:00Z",
+            Some("2021-01-01T00:00:00Z")
+        ))
+        .unwrap());
+    let mut yara = ind(4, "2020-01-01T00:00:00Z", None);
+    yara.set("pattern_type", json!("yara"));
+    assert!(!b.add_indicator(&yara).unwrap());
+    let mut engine = Engine::new(b.build(), EngineConfig::default());
+    let input = bundle(vec![
+        json!({"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "203.0.113.9"}),
+        od(
+            1,
+            "2022-06-01T00:00:00Z",
+            "2022-06-01T00:00:00Z",
+            1,
+            &["ipv4-addr--1"],
+        ),
+    ]);
+    let set = ObservationSet::from_value(&input);
+    let fired: Vec<usize> = run_engine(&mut engine, &set)
+        .iter()
+        .map(|f| f.indicator)
+        .collect();
+    assert_eq!(fired, [0], "only the indicator valid in mid-2022");
+}
+
+/// Golden file for the flat-log reader: each record of `flat.in` as the STIX it
+/// becomes (one JSON object per line) or its error.
+#[test]
+fn golden_flat_logs() {
+    let input = std::fs::read_to_string(testdata("flat.in")).expect("testdata/flat.in");
+    let mut p = crate::flat::FlatParser::new();
+    let mut actual = String::new();
+    for line in input.lines() {
+        match p.line(line) {
+            None => {}
+            Some(Err(e)) => actual.push_str(&format!("error: {e}\n")),
+            Some(Ok(o)) => {
+                actual.push_str(&format!("record → {} roots\n", o.roots.len()));
+                for v in o.to_stix() {
+                    actual.push_str(&format!("  {v}\n"));
+                }
+            }
+        }
+    }
+    let out_path = testdata("flat.out");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&out_path, &actual).expect("write flat.out");
+        return;
+    }
+    let expected = std::fs::read_to_string(&out_path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "flat.out differs (UPDATE_EXPECT=1 to accept):\n{actual}"
+    );
+}

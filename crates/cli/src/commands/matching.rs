@@ -226,11 +226,10 @@ fn run_flat(
                 let firings = obs.with_ref(|r| run.engine.observe(r));
                 let kept = run.fire(firings);
                 if kept.contains(&obs.id) && run.cited_ids.insert(obs.id.clone(), ()).is_none() {
-                    run.cited.push(obs.observed_data.clone());
-                    for o in &obs.objects {
+                    for o in obs.to_stix() {
                         let id = o["id"].as_str().unwrap_or_default().to_string();
-                        if run.cited_ids.insert(id, ()).is_none() {
-                            run.cited.push(o.clone());
+                        if id == obs.id || run.cited_ids.insert(id, ()).is_none() {
+                            run.cited.push(o);
                         }
                     }
                 }

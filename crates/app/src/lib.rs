@@ -2,6 +2,7 @@
 //! store and importing STIX bundles. No argument parsing and no HTTP here.
 
 pub mod import;
+pub mod synth;
 
 use std::path::Path;
 

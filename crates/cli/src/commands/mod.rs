@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod db;
 pub mod export;
 pub mod get;
 pub mod import;
@@ -7,6 +8,7 @@ pub mod matching;
 pub mod pattern;
 pub mod related;
 pub mod stats;
+pub mod synth;
 
 use anyhow::Context;
 

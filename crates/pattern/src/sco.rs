@@ -344,3 +344,32 @@ pub fn hash_value_ok(algorithm: &str, value: &str) -> Option<bool> {
         _ => return None,
     })
 }
+
+/// What a reference property of an SCO may point to (STIX 2.1 §6, the `_ref`
+/// and `_refs` properties of each SCO). `None` for unknown references.
+pub fn ref_targets(sco_type: &str, prop: &str) -> Option<&'static [&'static str]> {
+    const ADDR: &[&str] = &["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"];
+    Some(match (sco_type, prop) {
+        ("network-traffic", "src_ref" | "dst_ref") => ADDR,
+        ("network-traffic", "src_payload_ref" | "dst_payload_ref") => &["artifact"],
+        ("network-traffic", "encapsulates_refs" | "encapsulated_by_ref") => &["network-traffic"],
+        ("domain-name", "resolves_to_refs") => &["ipv4-addr", "ipv6-addr", "domain-name"],
+        ("ipv4-addr" | "ipv6-addr", "resolves_to_refs") => &["mac-addr"],
+        ("ipv4-addr" | "ipv6-addr", "belongs_to_refs") => &["autonomous-system"],
+        ("email-addr", "belongs_to_ref") => &["user-account"],
+        ("email-message", "from_ref" | "sender_ref" | "to_refs" | "cc_refs" | "bcc_refs") => {
+            &["email-addr"]
+        }
+        ("email-message", "raw_email_ref") => &["artifact"],
+        ("file", "parent_directory_ref") => &["directory"],
+        ("file", "content_ref") => &["artifact"],
+        ("directory", "contains_refs") => &["file", "directory"],
+        ("process", "opened_connection_refs") => &["network-traffic"],
+        ("process", "creator_user_ref") | ("windows-registry-key", "creator_user_ref") => {
+            &["user-account"]
+        }
+        ("process", "image_ref") => &["file"],
+        ("process", "parent_ref" | "child_refs") => &["process"],
+        _ => return None,
+    })
+}

@@ -716,3 +716,29 @@ fn golden_flat_logs() {
         "flat.out differs (UPDATE_EXPECT=1 to accept):\n{actual}"
     );
 }
+
+/// Any pattern against any observations: no panic, and the indexed engine
+/// agrees with the matcher on single-observation patterns.
+#[test]
+fn arbitrary_patterns_never_panic() {
+    let mut rng = Rng::new(0xBAD);
+    let mut compiled = 0;
+    for _ in 0..1500 {
+        let p = gen::any_pattern(&mut rng).to_string();
+        let input = gen::observations(&mut rng);
+        let set = ObservationSet::from_value(&input);
+        let Ok(m) = Matcher::compile(&p) else {
+            continue;
+        };
+        compiled += 1;
+        let r = m.matches(&set);
+        let mut b = IndexBuilder::new();
+        b.add("indicator--x", &p).unwrap();
+        let mut engine = Engine::new(b.build(), EngineConfig::default());
+        let fired = !run_engine(&mut engine, &set).is_empty();
+        if r.complete {
+            assert_eq!(fired, r.matched, "{p}");
+        }
+    }
+    assert!(compiled > 500, "{compiled}");
+}

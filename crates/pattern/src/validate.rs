@@ -273,6 +273,40 @@ fn check_path(t: &PropTest, out: &mut Vec<PatternError>) {
         ));
         return;
     }
+    // Follow a reference from the first property: the next key must belong to
+    // one of the types it may point to.
+    if let Some(targets) = sco::ref_targets(ty, first) {
+        let next = match (
+            first.ends_with("_refs"),
+            t.path.steps.get(1),
+            t.path.steps.get(2),
+        ) {
+            (false, Some(PathStep::Key(k)), _) => Some(k),
+            (true, Some(PathStep::Index(_) | PathStep::Any), Some(PathStep::Key(k))) => Some(k),
+            _ => None,
+        };
+        if let Some(k) = next {
+            if !targets.iter().any(|target| sco::has_property(target, k)) {
+                out.push(PatternError::warning(
+                    codes::CUSTOM_PROPERTY,
+                    t.offset,
+                    format!(
+                        "'{k}' is not a property of what {ty}:{first} points to ({}) (custom property)",
+                        targets.join(", ")
+                    ),
+                ));
+            }
+        }
+        if first.ends_with("_refs") && matches!(t.path.steps.get(1), Some(PathStep::Key(_))) {
+            out.push(PatternError::warning(
+                codes::NEVER_MATCHES,
+                t.offset,
+                format!(
+                    "{first} is a list: step into it with [*] or an index before naming a property"
+                ),
+            ));
+        }
+    }
     if first == "extensions" {
         if let Some(PathStep::Key(ext)) = t.path.steps.get(1) {
             let known = sco::extension_properties(ty, ext);

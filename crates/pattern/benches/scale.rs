@@ -134,7 +134,7 @@ struct Run {
     firings: u64,
 }
 
-fn run(n_ind: u64, n_obs: u64, pool: &[Vec<Value>]) -> Run {
+fn build(n_ind: u64) -> (Engine, f64, f64) {
     let before = rss_kib();
     let t0 = Instant::now();
     let mut b = IndexBuilder::new();
@@ -146,33 +146,32 @@ fn run(n_ind: u64, n_obs: u64, pool: &[Vec<Value>]) -> Run {
     let build_s = t0.elapsed().as_secs_f64();
     let index_mib = rss_kib().saturating_sub(before) as f64 / 1024.0;
     println!("  {n_ind} indicators: {:?}", index.stats());
-    let mut engine = Engine::new(index, EngineConfig::default());
-    let base = 1_700_000_000i64;
+    (
+        Engine::new(index, EngineConfig::default()),
+        build_s,
+        index_mib,
+    )
+}
+
+/// Feeds `n_obs` observations from the pool; returns (ns per observation, firings).
+fn feed(engine: &mut Engine, n_obs: u64, pool: &[Vec<Value>], t_base: i64) -> (f64, u64) {
     let mut firings = 0u64;
     let t0 = Instant::now();
     for i in 0..n_obs {
         let objs = &pool[(i as usize) % pool.len()];
-        let ts = Timestamp::from_unix(base + i as i64 / 4, 0);
+        let ts = Timestamp::from_unix(t_base + i as i64 / 4, 0);
         let scope = Local(objs);
-        let roots: Vec<&Value> = objs.iter().collect();
         let r = ObservationRef {
             id: "observed-data--x",
             first: &ts,
             last: &ts,
             count: 1,
-            roots,
+            roots: objs.iter().collect(),
             scope: &scope,
         };
         firings += engine.observe(&r).len() as u64;
     }
-    let per_obs_ns = t0.elapsed().as_secs_f64() * 1e9 / n_obs as f64;
-    Run {
-        indicators: n_ind,
-        build_s,
-        index_mib,
-        per_obs_ns,
-        firings,
-    }
+    (t0.elapsed().as_secs_f64() * 1e9 / n_obs as f64, firings)
 }
 
 fn peers_python() -> Option<PathBuf> {
@@ -200,19 +199,44 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    let mut results = Vec::new();
-    for &n_ind in &[10_000u64, 100_000] {
-        // 2% of observations carry a value of some indicator.
-        let mut rng = Rng::new(n_ind);
-        let pool: Vec<Vec<Value>> = (0..50_000)
-            .map(|_| {
-                let hit = rng.chance(2);
-                observation(&mut rng, n_ind, hit)
-            })
-            .collect();
-        results.push(run(n_ind, n_obs, &pool));
+    // The same observation stream (2% carry some indicator's value) for both
+    // sizes; the passes alternate and the best of three is kept, so that load
+    // from other processes does not pass for growth.
+    let mut rng = Rng::new(42);
+    let pool: Vec<Vec<Value>> = (0..50_000)
+        .map(|_| {
+            let hit = rng.chance(2);
+            observation(&mut rng, 10_000, hit)
+        })
+        .collect();
+    let sizes = [10_000u64, 100_000];
+    let mut engines: Vec<(Engine, f64, f64)> = sizes.iter().map(|&n| build(n)).collect();
+    let mut best = [f64::MAX; 2];
+    let mut fired = [0u64; 2];
+    let per_pass = n_obs / 3;
+    for pass in 0..3 {
+        for (k, e) in engines.iter_mut().enumerate() {
+            let (ns, f) = feed(
+                &mut e.0,
+                per_pass,
+                &pool,
+                1_700_000_000 + pass * per_pass as i64,
+            );
+            best[k] = best[k].min(ns);
+            fired[k] += f;
+        }
     }
-    println!("\n{n_obs} observations against mixed indicators (release build, one thread)");
+    let results: Vec<Run> = (0..2)
+        .map(|k| Run {
+            indicators: sizes[k],
+            build_s: engines[k].1,
+            index_mib: engines[k].2,
+            per_obs_ns: best[k],
+            firings: fired[k],
+        })
+        .collect();
+    drop(engines);
+    println!("\n{} observations (3 passes) against mixed indicators (release build, one thread; best pass)", per_pass * 3);
     println!(
         "{:>11} {:>9} {:>11} {:>12} {:>14} {:>9}",
         "indicators", "build", "index RSS", "ns/obs", "obs/s", "firings"

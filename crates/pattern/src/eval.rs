@@ -171,7 +171,8 @@ pub enum Pred {
 /// A property test ready to run.
 #[derive(Debug)]
 pub struct Test {
-    pub path: ObjectPath,
+    /// Shared: indicators over the same path hold one copy (see `Interner`).
+    pub path: std::sync::Arc<ObjectPath>,
     pub negated: bool,
     pub pred: Pred,
 }
@@ -191,18 +192,52 @@ pub struct CompileError {
     pub message: String,
 }
 
+/// Shares object paths between compiled tests (an index of 100k indicators
+/// has a handful of distinct paths).
+#[derive(Debug, Default)]
+pub struct Interner {
+    paths: std::collections::HashMap<ObjectPath, std::sync::Arc<ObjectPath>>,
+}
+
+impl Interner {
+    pub fn path(&mut self, p: &ObjectPath) -> std::sync::Arc<ObjectPath> {
+        if let Some(a) = self.paths.get(p) {
+            return a.clone();
+        }
+        let a = std::sync::Arc::new(p.clone());
+        self.paths.insert(p.clone(), a.clone());
+        a
+    }
+}
+
 impl Comp {
     pub fn compile(c: &CompExpr) -> Result<Comp, CompileError> {
+        Comp::compile_with(c, &mut Interner::default())
+    }
+
+    pub fn compile_with(c: &CompExpr, interner: &mut Interner) -> Result<Comp, CompileError> {
+        let mut all = |xs: &[CompExpr]| -> Result<Vec<Comp>, CompileError> {
+            xs.iter().map(|x| Comp::compile_with(x, interner)).collect()
+        };
         Ok(match c {
-            CompExpr::And(xs) => Comp::And(xs.iter().map(Comp::compile).collect::<Result<_, _>>()?),
-            CompExpr::Or(xs) => Comp::Or(xs.iter().map(Comp::compile).collect::<Result<_, _>>()?),
-            CompExpr::Test(t) => Comp::Test(Test::compile(t)?),
+            CompExpr::And(xs) => Comp::And(all(xs)?),
+            CompExpr::Or(xs) => Comp::Or(all(xs)?),
+            CompExpr::Test(t) => Comp::Test(Test::compile(t, interner)?),
         })
+    }
+
+    /// False when no SCO of type `ty` can satisfy the expression (cheap pre-filter).
+    pub fn may_hold_on(&self, ty: &str) -> bool {
+        match self {
+            Comp::And(xs) => xs.iter().all(|x| x.may_hold_on(ty)),
+            Comp::Or(xs) => xs.iter().any(|x| x.may_hold_on(ty)),
+            Comp::Test(t) => t.path.object_type == ty,
+        }
     }
 }
 
 impl Test {
-    pub fn compile(t: &PropTest) -> Result<Test, CompileError> {
+    pub fn compile(t: &PropTest, interner: &mut Interner) -> Result<Test, CompileError> {
         let err = |m: String| CompileError {
             offset: t.offset,
             message: m,
@@ -231,7 +266,7 @@ impl Test {
             Op::Exists => Pred::Exists,
         };
         Ok(Test {
-            path: t.path.clone(),
+            path: interner.path(&t.path),
             negated: t.negated,
             pred,
         })

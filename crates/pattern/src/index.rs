@@ -231,6 +231,7 @@ pub struct IndexStats {
 #[derive(Default)]
 pub struct IndexBuilder {
     entries: Vec<Entry>,
+    interner: crate::eval::Interner,
     leaf_owner: Vec<(u32, u16)>,
     types: HashMap<String, TypeIndex>,
     stats: IndexStats,
@@ -286,7 +287,7 @@ impl IndexBuilder {
     }
 
     pub fn add_parsed(&mut self, id: &str, p: &Pattern) -> Result<(), crate::eval::CompileError> {
-        let matcher = Matcher::new(p)?;
+        let matcher = Matcher::new_with(p, &mut self.interner)?;
         let idx = self.entries.len() as u32;
         let single = matcher.plan.is_single();
         for (l, c) in p.expr.observations().into_iter().enumerate() {

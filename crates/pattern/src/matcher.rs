@@ -5,15 +5,13 @@ use serde_json::Value;
 use crate::ast::Pattern;
 use crate::bindings::{self, nanos, ObsInfo, Plan};
 use crate::error::PatternError;
-use crate::eval::{Comp, CompileError, Scope};
+use crate::eval::{Comp, CompileError, Interner, Scope};
 use crate::observed::{Observation, ObservationSet};
 
 /// A compiled pattern.
 #[derive(Debug)]
 pub struct Matcher {
     pub(crate) leaves: Vec<Comp>,
-    /// The object types each leaf can hold on (roots of other types are skipped).
-    leaf_types: Vec<Vec<String>>,
     pub(crate) plan: Plan,
 }
 
@@ -41,34 +39,20 @@ impl Scope for ObsScope<'_, '_> {
 
 impl Matcher {
     pub fn new(p: &Pattern) -> Result<Matcher, CompileError> {
+        Matcher::new_with(p, &mut Interner::default())
+    }
+
+    /// Compiles with a shared [`Interner`] (used by the index).
+    pub fn new_with(p: &Pattern, interner: &mut Interner) -> Result<Matcher, CompileError> {
         let leaves = p
             .expr
             .observations()
             .into_iter()
-            .map(Comp::compile)
+            .map(|c| Comp::compile_with(c, interner))
             .collect::<Result<Vec<_>, _>>()?;
-        let leaf_types = p
-            .expr
-            .observations()
-            .into_iter()
-            .map(|c| {
-                let mut t: Vec<String> = c
-                    .tests()
-                    .iter()
-                    .map(|t| t.path.object_type.clone())
-                    .collect();
-                t.sort();
-                t.dedup();
-                t
-            })
-            .collect();
         let mut n = 0;
         let plan = Plan::from_expr(&p.expr, &mut n);
-        Ok(Matcher {
-            leaves,
-            leaf_types,
-            plan,
-        })
+        Ok(Matcher { leaves, plan })
     }
 
     /// Parses, validates and compiles a pattern.
@@ -101,11 +85,10 @@ impl Matcher {
         obs: &Observation<'_>,
     ) -> bool {
         let scope = ObsScope { set, obs };
-        let types = &self.leaf_types[leaf];
-        obs.roots.iter().any(|&r| {
-            let ty = set.object_type(r);
-            types.iter().any(|t| t == ty) && self.leaves[leaf].eval(set.object(r), &scope)
-        })
+        let leaf = &self.leaves[leaf];
+        obs.roots
+            .iter()
+            .any(|&r| leaf.may_hold_on(set.object_type(r)) && leaf.eval(set.object(r), &scope))
     }
 
     pub fn matches(&self, set: &ObservationSet<'_>) -> MatchResult {

@@ -23,7 +23,9 @@ use crate::{exit, Cli};
 /// with observed-data, or flat logs: CSV with a header row or JSON lines, one
 /// connection / DNS query / URL / file hash / crypto transfer per record (column
 /// mapping in the README). Observations should come in time order (by
-/// first_observed); bundles are sorted, logs are read as they are.
+/// first_observed); bundles are sorted, logs are read as they are. An
+/// indicator counts only for observations inside its valid_from..valid_until;
+/// revoked indicators and other pattern languages are skipped.
 ///
 /// With --format json the sightings are printed as a STIX bundle (with the
 /// observed-data made from log records they cite); with text, one line per

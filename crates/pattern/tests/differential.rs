@@ -231,7 +231,7 @@ fn syntax_agrees_with_stix2_patterns() {
 #[test]
 fn matching_agrees_with_stix2_matcher() {
     let mut rng = Rng::new(0x3A7C);
-    let cases: Vec<gen::MatchCase> = (0..800).map(|_| gen::match_case(&mut rng)).collect();
+    let cases: Vec<gen::MatchCase> = (0..2000).map(|_| gen::match_case(&mut rng)).collect();
     let input: Vec<Value> = cases
         .iter()
         .map(|c| json!({"kind": "match", "pattern": c.pattern, "bundle": c.bundle}))

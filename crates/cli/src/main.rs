@@ -35,7 +35,9 @@ Examples:
   threatledger stats --format json
   threatledger get intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a
   threatledger related intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a --direction outgoing --type uses
-  threatledger export --type intrusion-set --out groups.json";
+  threatledger export --type intrusion-set --out groups.json
+  threatledger pattern check \"[ipv4-addr:value ISSUBSET '198.51.100.0/24']\"
+  threatledger match --indicators store --observed conn.csv --format json";
 
 #[derive(Parser)]
 #[command(
@@ -65,6 +67,8 @@ pub enum Command {
     Get(commands::get::Args),
     Stats(commands::stats::Args),
     Related(commands::related::Args),
+    Pattern(commands::pattern::Args),
+    Match(commands::matching::Args),
     Db(commands::db::Args),
     Validate(commands::validate::Args),
     /// Write a synthetic bundle (benchmarks, load tests).
@@ -100,6 +104,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Get(a) => commands::get::run(cli, a),
         Command::Stats(a) => commands::stats::run(cli, a),
         Command::Related(a) => commands::related::run(cli, a),
+        Command::Pattern(a) => commands::pattern::run(cli, a),
+        Command::Match(a) => commands::matching::run(cli, a),
         Command::Db(a) => commands::db::run(cli, a),
         Command::Validate(a) => commands::validate::run(cli, a),
         Command::Synth(a) => commands::synth::run(cli, a),

@@ -2,5 +2,6 @@
 
 mod crash;
 mod import;
+mod pattern;
 mod support;
 mod validate;

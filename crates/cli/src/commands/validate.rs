@@ -11,8 +11,9 @@ use stix::ReadError;
 use crate::output::{print_json, Format, Progress};
 use crate::{exit, Cli};
 
-/// Validate STIX 2.1 files: every MUST of the specification (errors, E…) and the
-/// best practices of stix2-validator under its numbers (warnings, W…).
+/// Validate STIX 2.1 files: every MUST of the specification (errors, E…; STIX
+/// patterns included) and the best practices of stix2-validator under its
+/// numbers (warnings, W…).
 ///
 /// Exit 0 when no file violates a MUST, 1 when any does (or is not readable as
 /// STIX: not JSON, truncated, not a bundle), 2 on usage or I/O errors.
@@ -94,8 +95,10 @@ impl<R: Read> Read for Counting<'_, R> {
 const MAX_SINGLE_OBJECT: u64 = 16 << 20;
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
+    let checker = pattern::check_message;
     let opts = Options {
-        pattern_checker: None,
+        // STIX patterns of indicators are checked by the pattern crate (E033).
+        pattern_checker: Some(&checker),
         disabled: &args.disable,
     };
     let mut code = exit::OK;

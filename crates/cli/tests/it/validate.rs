@@ -108,6 +108,25 @@ fn single_object_documents_and_disabled_checks() {
 }
 
 #[test]
+fn indicator_patterns_are_checked() {
+    let env = Env::new();
+    let good = bundle(1, "p");
+    let bad = good.replace(
+        "[ipv4-addr:value = '10.0.0.0']",
+        "[ipv4-addr:value = '10.0.0.0'",
+    );
+    assert_ne!(good, bad);
+    let f = env.write("p.json", &bad);
+    let out = env.run(&["validate", "--format", "json", f.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["errors"][0]["code"], "E033");
+    assert_eq!(v["errors"][0]["path"], "objects[1].pattern");
+    let f = env.write("ok.json", &good);
+    assert_eq!(code(&env.run(&["validate", f.to_str().unwrap()])), 0);
+}
+
+#[test]
 fn attack_bundle_is_valid() {
     let Some(data) = shared_data() else { return };
     let env = Env::new();

@@ -242,7 +242,7 @@ pub(crate) fn check_object<'v>(cx: &mut Ctx<'v, '_>, m: &'v Map<String, Value>) 
         }
         match def.prop(k) {
             Some(p) => walk::check(cx, &p.ty, v, def),
-            None => match common_meaning(k) {
+            None => match common_meaning(def, k) {
                 // A common property on an object that does not define it keeps
                 // its meaning (and `lang` is a language tag wherever it appears).
                 Some(p) => walk::check(cx, &p.ty, v, def),
@@ -268,7 +268,12 @@ pub(crate) fn check_object<'v>(cx: &mut Ctx<'v, '_>, m: &'v Map<String, Value>) 
 }
 
 /// The common-property definition a name has on objects that do not define it.
-fn common_meaning(k: &str) -> Option<&'static schema::Prop> {
+/// On SCOs, which have none of the SDO common properties, only `lang` keeps its
+/// meaning (a custom `created` on an SCO is just a custom property).
+fn common_meaning(def: &TypeDef, k: &str) -> Option<&'static schema::Prop> {
+    if def.kind == ObjectKind::Sco && k != "lang" {
+        return None;
+    }
     schema::SDO_COMMON
         .iter()
         .find(|p| p.name == k && !matches!(k, "type" | "id" | "spec_version"))

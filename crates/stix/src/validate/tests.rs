@@ -339,6 +339,11 @@ fn cyber_observables() {
         r#"{"type":"ipv4-addr","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"999.1.1.1","resolves_to_refs":["domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7"]}"#,
         &["E023 value", "E010 resolves_to_refs[0]", "I002 id"],
     );
+    // A custom `created` on an SCO is a custom property; `lang` keeps its meaning.
+    check(
+        r#"{"type":"mutex","id":"mutex--eba44954-d4e4-5d3b-814c-2b17dd8de300","name":"m","created":"2020","lang":"en_US"}"#,
+        &["E024 lang", "I002 id", "W401 created", "W401 lang"],
+    );
     check(
         r#"{"type":"process","id":"process--f52a906a-0dfc-50bd-92f1-e7778ead38a9","pid":1}"#,
         &["E031 id", "W103 id"],

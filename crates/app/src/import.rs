@@ -60,77 +60,51 @@ pub enum ImportError {
 /// At most this many rejections are listed; the count stays exact.
 const MAX_LISTED: usize = 1000;
 
-/// Checks one object before it is stored: the structural minimum every stored
-/// object must meet.
+/// The validation an import applies: every MUST rule of STIX 2.1 (the same
+/// checker as `threatledger validate`, patterns included), no best practices.
+pub fn import_options() -> stix::validate::Options<'static> {
+    stix::validate::Options {
+        pattern_checker: Some(&pattern::check_message),
+        disabled: &[],
+        musts_only: true,
+    }
+}
+
+/// Checks one object before it is stored: an object with any MUST error is
+/// rejected, reported with its first error (code, position, JSON path).
 pub fn check_object(raw: &RawObject, v: Value) -> Result<StixObject, Rejected> {
-    let id = v.get("id").and_then(Value::as_str).map(str::to_string);
-    let reject = |path: &str, code: &str, message: String| {
-        let pos = raw.position_of(stix::locate::locate(
-            &raw.bytes,
-            &stix::locate::parse_path(path),
-        ));
-        Rejected {
+    let diags = stix::validate::validate_object(raw, &v, &import_options());
+    let mut errors = diags
+        .into_iter()
+        .filter(|d| d.severity == stix::validate::Severity::Error);
+    if let Some(first) = errors.next() {
+        let more = errors.count();
+        let message = if more > 0 {
+            format!("{} (and {more} more errors)", first.message)
+        } else {
+            first.message
+        };
+        return Err(Rejected {
             index: raw.index,
-            id: id.clone(),
-            line: pos.line,
-            column: pos.column,
-            path: format!(
-                "objects[{}]{}{}",
-                raw.index,
-                if path.is_empty() { "" } else { "." },
-                path
-            ),
-            code: code.to_string(),
+            id: first
+                .id
+                .or_else(|| v.get("id").and_then(Value::as_str).map(str::to_string)),
+            line: first.line,
+            column: first.column,
+            path: first.path,
+            code: first.code.to_string(),
             message,
-        }
-    };
-    let o = match StixObject::from_value(v) {
-        Ok(o) => o,
-        Err(e) => {
-            let path = match e {
-                stix::ObjectError::NoType => "",
-                _ => "id",
-            };
-            return Err(reject(path, "E001", e.to_string()));
-        }
-    };
-    match o.spec_version() {
-        Some("2.1") => {}
-        Some(other) => {
-            return Err(reject(
-                "spec_version",
-                "E002",
-                format!("spec_version is '{other}'; threatledger stores STIX 2.1 objects (expected \"2.1\")"),
-            ))
-        }
-        None if !matches!(o.kind(), stix::ObjectKind::Sco) => {
-            return Err(reject("", "E003", "missing required property 'spec_version' (STIX 2.1 §3.2)".into()))
-        }
-        None => {}
+        });
     }
-    let mut times = [None, None];
-    for (slot, key) in times.iter_mut().zip(["created", "modified"]) {
-        if let Some(t) = o.get(key) {
-            let parsed = match t.as_str() {
-                Some(s) => stix::Timestamp::parse(s).map_err(|e| e.to_string()),
-                None => Err(format!("{key} must be a timestamp string, found {t}")),
-            };
-            match parsed {
-                Ok(ts) => *slot = Some(ts),
-                Err(e) => return Err(reject(key, "E004", e)),
-            }
-        }
-    }
-    if let [Some(c), Some(m)] = &times {
-        if m < c {
-            return Err(reject(
-                "modified",
-                "E005",
-                format!("modified ({m}) is earlier than created ({c})"),
-            ));
-        }
-    }
-    Ok(o)
+    StixObject::from_value(v).map_err(|e| Rejected {
+        index: raw.index,
+        id: None,
+        line: raw.start.line,
+        column: raw.start.column,
+        path: format!("objects[{}]", raw.index),
+        code: "E005".into(),
+        message: e.to_string(),
+    })
 }
 
 /// What the reading thread hands to the storing thread.
@@ -271,7 +245,7 @@ pub fn import_bundle<R: Read + Send>(
                             line: start.line,
                             column: start.column,
                             path: format!("objects[{raw_index}]"),
-                            code: "E100".into(),
+                            code: "E100".into(), // conflict with a stored version (see README)
                             message: e.to_string(),
                         });
                     }

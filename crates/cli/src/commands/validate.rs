@@ -100,6 +100,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
         // STIX patterns of indicators are checked by the pattern crate (E033).
         pattern_checker: Some(&checker),
         disabled: &args.disable,
+        musts_only: false,
     };
     let mut code = exit::OK;
     for path in &args.files {

@@ -45,6 +45,9 @@ pub struct Options<'a> {
     /// (registries). As in stix2-validator, disabling `401` turns on `101`
     /// (or `102` when `101` is disabled too).
     pub disabled: &'a [u16],
+    /// Only the MUST rules: no best-practice check runs at all (what an import
+    /// needs, and faster than disabling them one by one).
+    pub musts_only: bool,
 }
 
 impl std::fmt::Debug for Options<'_> {
@@ -52,6 +55,7 @@ impl std::fmt::Debug for Options<'_> {
         f.debug_struct("Options")
             .field("pattern_checker", &self.pattern_checker.is_some())
             .field("disabled", &self.disabled)
+            .field("musts_only", &self.musts_only)
             .finish()
     }
 }
@@ -60,8 +64,11 @@ impl Options<'_> {
     /// Whether a code is reported (errors always are).
     pub fn enabled(&self, code: Code) -> bool {
         let Some(n) = code.check_number() else {
-            return true;
+            return !self.musts_only || code.severity() == Severity::Error;
         };
+        if self.musts_only {
+            return false;
+        }
         let off = |x: u16| self.disabled.contains(&x);
         if off(n)
             || (off(1) && (100..200).contains(&n))

@@ -260,6 +260,9 @@ pub(crate) fn check_object<'v>(cx: &mut Ctx<'v, '_>, m: &'v Map<String, Value>) 
             check_sco_id(cx, ty, pid, m);
         }
     }
+    if cx.opts.musts_only {
+        return;
+    }
     if embedded {
         shoulds::check_sco(cx, def, ty, m);
     } else {

@@ -395,6 +395,7 @@ fn patterns_use_the_checker() {
     let opts = Options {
         pattern_checker: Some(&checker),
         disabled: &[],
+        musts_only: false,
     };
     check_with(&ind, &opts, &["E033 pattern"]);
 }
@@ -409,14 +410,24 @@ fn disabling_best_practices() {
     let opts = Options {
         pattern_checker: None,
         disabled: &[2, 401],
+        musts_only: false,
     };
     // Disabling 401 turns on 101 (custom names should be x_<source>_<name>).
     check_with(&o, &opts, &["W111 tool_types", "W101 x_acme"]);
     let opts = Options {
         pattern_checker: None,
         disabled: &[1, 2, 401],
+        musts_only: false,
     };
     check_with(&o, &opts, &[]);
+    // An import checks the MUST rules only: no warnings, errors still reported.
+    let opts = Options {
+        musts_only: true,
+        ..Options::default()
+    };
+    check_with(&o, &opts, &[]);
+    let bad = sdo("tool", r#","name":"x","confidence":300"#);
+    check_with(&bad, &opts, &["E013 confidence"]);
 }
 
 /// Odd values in every property of every seed object: diagnostics, never a panic.

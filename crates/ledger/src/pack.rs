@@ -156,19 +156,20 @@ pub fn compile(files: &PackFiles) -> Result<Vec<StixObject>, PackError> {
     for r in &actor_rows {
         let name = r.get("name");
         let kind = r.get("kind");
-        let id =
-            match kind {
-                "intrusion-set" => det_id("intrusion-set", name),
-                "threat-actor" => det_id("threat-actor", name),
-                "identity" => det_id("identity", &format!("actor/{name}")),
-                other => return Err(row_err(
+        let id = match kind {
+            "intrusion-set" => det_id("intrusion-set", name),
+            "threat-actor" => det_id("threat-actor", name),
+            "identity" => det_id("identity", &format!("actor/{name}")),
+            other => {
+                return Err(row_err(
                     "actors.csv",
                     r,
                     format!(
                         "unknown kind '{other}' (expected intrusion-set, threat-actor or identity)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let aliases = list(r.get("aliases"));
         let mut v = json!({
             "type": kind, "spec_version": "2.1", "id": id, "created_by_ref": stix::ext::THREATLEDGER_IDENTITY_ID,

@@ -542,6 +542,59 @@ pub enum ReportFigure {
     },
 }
 
+/// The figures a report states, read from its `ledger-figure` notes.
+pub fn report_figures<'a>(
+    notes: impl IntoIterator<Item = &'a stix::StixObject>,
+    report_id: &str,
+) -> Vec<(String, ReportFigure)> {
+    use crate::stixmap::{ext_str, FIGURE_EXT};
+    let mut out = Vec::new();
+    for n in notes {
+        let refers = n
+            .get("object_refs")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|a| a.iter().any(|r| r.as_str() == Some(report_id)));
+        let Some(kind) = ext_str(n, FIGURE_EXT, "kind") else {
+            continue;
+        };
+        if !refers {
+            continue;
+        }
+        let text = ext_str(n, FIGURE_EXT, "text").unwrap_or("").to_string();
+        let qualifier = ext_str(n, FIGURE_EXT, "qualifier").map(str::to_string);
+        let fig = match kind {
+            "money" => {
+                let usd = ext_str(n, FIGURE_EXT, "usd")
+                    .or_else(|| {
+                        (ext_str(n, FIGURE_EXT, "currency")
+                            .is_some_and(|c| c.eq_ignore_ascii_case("usd")))
+                        .then(|| ext_str(n, FIGURE_EXT, "value"))
+                        .flatten()
+                    })
+                    .and_then(|s| Amount::parse(s).ok());
+                match usd {
+                    Some(usd) => ReportFigure::Money { usd, qualifier },
+                    None => continue,
+                }
+            }
+            "count" => {
+                let Some(value) = ext_str(n, FIGURE_EXT, "value").and_then(|s| s.parse().ok())
+                else {
+                    continue;
+                };
+                ReportFigure::Count {
+                    value,
+                    unit: ext_str(n, FIGURE_EXT, "unit").unwrap_or("").to_string(),
+                    qualifier,
+                }
+            }
+            _ => continue,
+        };
+        out.push((text, fig));
+    }
+    out
+}
+
 /// What the ledger says of a report's figure.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClaimCheck {

@@ -29,6 +29,14 @@ pub const GAP_EXT: &str = "extension-definition--3b7daf88-5e97-4d62-8f40-ac5bbec
 /// agency, the state): its aliases.
 pub const ACTOR_EXT: &str = "extension-definition--4c8eb099-6fa8-4e73-9051-bd6ccfdea005";
 
+/// Property extension on `note`: a figure a report states (money or a count), as
+/// extracted from its text: `kind` (`money` | `count`), `value` (exact decimal
+/// string), `currency` (money), `usd` (exact decimal string, when known), `unit`
+/// (count: `instances`, `countries`…), `qualifier` (`up-to`, `at-least`, `about`,
+/// `more-than`), `text` (the words) and `span` (`[start, end]` character offsets).
+/// The note's `object_refs` name the report.
+pub const FIGURE_EXT: &str = "extension-definition--5d9fc1aa-7a0f-4f84-a162-ce7de0ebf106";
+
 /// Namespace of the ledger's deterministic ids (UUIDv5 over `<kind>/<key>`).
 pub const NAMESPACE: Uuid = Uuid::from_bytes([
     0x6c, 0x2f, 0x4d, 0x1a, 0x93, 0x5e, 0x4b, 0x07, 0xa1, 0x3c, 0x58, 0xe2, 0x0d, 0x77, 0x9f, 0x41,
@@ -74,6 +82,9 @@ pub fn extension_definitions() -> Vec<StixObject> {
         def(ACTOR_EXT, "ledger-actor",
             "Aliases of an identity that acts in the attribution tree (a state agency, a state).",
             &["aliases"]),
+        def(FIGURE_EXT, "ledger-figure",
+            "A figure a report states: kind (money or count), value and usd as exact decimal strings, currency, unit, qualifier (up-to, at-least, about, more-than), the text and its character span; object_refs name the report.",
+            &["kind", "value", "currency", "usd", "unit", "qualifier", "text", "span"]),
         def(GAP_EXT, "ledger-gap",
             "A known gap or inconsistency in the sources (scope, kind, description), recorded as data instead of an invented row.",
             &["scope", "kind", "description"]),

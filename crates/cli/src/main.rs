@@ -70,6 +70,8 @@ pub enum Command {
     Pattern(commands::pattern::Args),
     Match(commands::matching::Args),
     Db(commands::db::Args),
+    Init(commands::init::Args),
+    Ledger(commands::ledger::Args),
     Validate(commands::validate::Args),
     /// Write a synthetic bundle (benchmarks, load tests).
     #[command(hide = true)]
@@ -107,6 +109,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Pattern(a) => commands::pattern::run(cli, a),
         Command::Match(a) => commands::matching::run(cli, a),
         Command::Db(a) => commands::db::run(cli, a),
+        Command::Init(a) => commands::init::run(cli, a),
+        Command::Ledger(a) => commands::ledger::run(cli, a),
         Command::Validate(a) => commands::validate::run(cli, a),
         Command::Synth(a) => commands::synth::run(cli, a),
     }

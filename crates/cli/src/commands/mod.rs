@@ -4,6 +4,8 @@ pub mod db;
 pub mod export;
 pub mod get;
 pub mod import;
+pub mod init;
+pub mod ledger;
 pub mod matching;
 pub mod pattern;
 pub mod related;

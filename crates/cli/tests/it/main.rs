@@ -2,6 +2,7 @@
 
 mod crash;
 mod import;
+mod ledger;
 mod pattern;
 mod support;
 mod validate;

@@ -21,9 +21,11 @@ use stix::ext::Tlp;
 use stix::{StixObject, Timestamp};
 use store::*;
 
+mod taxii;
+
 /// The schema version this program writes. Older databases are migrated on open;
 /// newer ones are refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema.
@@ -72,6 +74,8 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (collection, id, version)
     );
     CREATE INDEX collection_objects_id ON collection_objects (collection, id, version_ns);",
+    // 2: the TAXII server's users, collections, rights, status and audit log.
+    taxii::MIGRATION,
 ];
 
 /// A knowledge base in one SQLite file.
@@ -766,6 +770,10 @@ impl Store for SqliteStore {
         };
         c.commit().map_err(be)?;
         Ok(n)
+    }
+
+    fn taxii(&self) -> Option<&dyn store::taxii::TaxiiStore> {
+        Some(self)
     }
 
     fn stats(&self) -> Result<Stats, StoreError> {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use stix::ext::Tlp;
 use stix::{StixObject, Timestamp};
 
+pub mod taxii;
 pub mod testsuite;
 
 /// One stored version of an object.
@@ -312,6 +313,12 @@ pub trait Store: Send + Sync {
     ) -> Result<usize, StoreError>;
 
     fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// The TAXII server's tables (users, collections, rights, status, audit), when
+    /// this backend has them. The server refuses to start without.
+    fn taxii(&self) -> Option<&dyn taxii::TaxiiStore> {
+        None
+    }
 
     /// Convenience: stores a batch in one transaction.
     fn put_all(

@@ -269,9 +269,10 @@ pub struct Stats {
     pub collections: Vec<(String, u64)>,
 }
 
-/// Errors of every backend, backend-neutral.
+/// Errors of every backend, backend-neutral. Deliberately not `#[non_exhaustive]`:
+/// the server's one error-to-HTTP map matches every variant, so a new one forces a
+/// decision there.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StoreError {
     #[error("{id} version {version} is already stored with different content (a new version needs a later 'modified')")]
     Conflict { id: String, version: String },

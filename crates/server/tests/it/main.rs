@@ -1,0 +1,6 @@
+//! In-process tests of the TAXII server: the router is driven with `oneshot`, no
+//! socket. One test binary (faster to link than one per file).
+
+mod api;
+mod support;
+mod tlp;

@@ -134,11 +134,13 @@ async fn run(seed: u64) {
     }
 }
 
-/// The oracle: visible (id, version) pairs, and per id the last version if visible.
-fn oracle(
-    vis: &Visibility,
-    objs: &[StixObject],
-) -> (BTreeSet<(String, String)>, BTreeMap<String, Option<String>>) {
+/// Visible (id, version) pairs.
+type VisibleSet = BTreeSet<(String, String)>;
+/// Per id, its last version if that version is visible.
+type LastVisible = BTreeMap<String, Option<String>>;
+
+/// The oracle, from the objects as posted and the rule itself.
+fn oracle(vis: &Visibility, objs: &[StixObject]) -> (VisibleSet, LastVisible) {
     let mut visible = BTreeSet::new();
     let mut last: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for o in objs {

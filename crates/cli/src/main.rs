@@ -29,7 +29,9 @@ Examples:
   threatledger stats --format json
   threatledger get intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a
   threatledger related intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a --direction outgoing --type uses
-  threatledger export --type intrusion-set --out groups.json";
+  threatledger export --type intrusion-set --out groups.json
+  threatledger serve --listen 127.0.0.1:8080
+  threatledger taxii pull http://127.0.0.1:8080/taxii2/api/ --collection dprk --token tlk_...";
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +61,13 @@ pub enum Command {
     Get(commands::get::Args),
     Stats(commands::stats::Args),
     Related(commands::related::Args),
+    Serve(commands::serve::Args),
+    Taxii(commands::taxii::Args),
+    User(commands::accounts::UserArgs),
+    Group(commands::accounts::GroupArgs),
+    Collection(commands::accounts::CollectionArgs),
+    ApiRoot(commands::accounts::ApiRootArgs),
+    Audit(commands::accounts::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,5 +98,12 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Get(a) => commands::get::run(cli, a),
         Command::Stats(a) => commands::stats::run(cli, a),
         Command::Related(a) => commands::related::run(cli, a),
+        Command::Serve(a) => commands::serve::run(cli, a),
+        Command::Taxii(a) => commands::taxii::run(cli, a),
+        Command::User(a) => commands::accounts::run_user(cli, a),
+        Command::Group(a) => commands::accounts::run_group(cli, a),
+        Command::Collection(a) => commands::accounts::run_collection(cli, a),
+        Command::ApiRoot(a) => commands::accounts::run_api_root(cli, a),
+        Command::Audit(a) => commands::accounts::run_audit(cli, a),
     }
 }

@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod export;
 pub mod get;
 pub mod import;
 pub mod related;
+pub mod serve;
 pub mod stats;
+pub mod taxii;
 
 use anyhow::Context;
 

@@ -2,5 +2,6 @@
 //! socket. One test binary (faster to link than one per file).
 
 mod api;
+mod peers;
 mod support;
 mod tlp;

@@ -153,13 +153,16 @@ fn indicator(tag: usize, i: usize) -> Value {
     })
 }
 
+/// Acknowledged envelopes: status id and object ids.
+type Acked = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
 #[test]
 fn kill_9_right_after_202_loses_nothing() {
     let env = Env::new();
     provision(&env);
     let server = Arc::new(Mutex::new(Some(Server::start(&env, &[]))));
     let root = server.lock().unwrap().as_ref().unwrap().root();
-    let acked: Arc<Mutex<Vec<(String, Vec<String>)>>> = Arc::default();
+    let acked: Acked = Arc::default();
     let n_acked = Arc::new(AtomicUsize::new(0));
     const KILL_AFTER: usize = 40;
     let threads: Vec<_> = (0..4)

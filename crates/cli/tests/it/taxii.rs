@@ -416,3 +416,74 @@ fn pull_and_push_against_medallion() {
     let m = peers::Medallion::start(&peers, &env.dir, COLL, "user", "pass");
     push_pull_round_trip(&m.root_url, COLL, "user", "pass");
 }
+
+#[test]
+fn config_file_provisions_users_collections_and_grants() {
+    let env = Env::new();
+    let config = env.write(
+        "taxii.json",
+        &json!({
+            "title": "from the config file",
+            "api_roots": [{"name": "shared", "title": "Shared", "max_content_length": 5000}],
+            "collections": [{"id": COLL, "api_root": "shared", "title": "T", "alias": "t"}],
+            "users": [{"name": "cfg", "clearance": "green", "password_env": "CFG_PASSWORD"}],
+            "groups": [{"name": "g", "members": ["cfg"]}],
+            "grants": [{"group": "g", "collection": "t", "read": true}]
+        })
+        .to_string(),
+    );
+    let mut child = env
+        .cmd()
+        .env("CFG_PASSWORD", "cfg-pw")
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("http://127.0.0.1:")
+                .nth(1)
+                .map(|r| r.split('/').next().unwrap().parse().unwrap())
+        })
+        .expect("banner");
+    std::thread::spawn(move || lines.for_each(drop));
+    let c = Client::new(
+        ClientAuth::Basic {
+            user: "cfg".into(),
+            password: "cfg-pw".into(),
+        },
+        Duration::from_secs(10),
+    );
+    let (disc, _) = c
+        .get(&format!("http://127.0.0.1:{port}/taxii2/"), &[])
+        .unwrap();
+    assert_eq!(disc["title"], "from the config file");
+    let (root, _) = c
+        .get(&format!("http://127.0.0.1:{port}/taxii2/shared/"), &[])
+        .unwrap();
+    assert_eq!(root["max_content_length"], 5000);
+    let (cols, _) = c
+        .get(
+            &format!("http://127.0.0.1:{port}/taxii2/shared/collections/"),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(cols["collections"][0]["can_read"], true);
+    assert_eq!(cols["collections"][0]["can_write"], false);
+    let _ = child.kill();
+    let _ = child.wait();
+    // A config with an unknown key is refused with exit code 2.
+    let bad = env.write("bad.json", r#"{"listen": "127.0.0.1:0", "colour": "red"}"#);
+    let out = env.run(&["serve", "--config", bad.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
+}

@@ -147,6 +147,13 @@ impl RateLimiter {
     }
 }
 
+/// What the credential cache knows about an `Authorization` header.
+pub(crate) enum Cached {
+    Fresh(Arc<Principal>),
+    Stale(Arc<Principal>),
+    Missing,
+}
+
 /// A cached principal and when it was verified.
 type CacheEntry = (Arc<Principal>, Instant);
 
@@ -154,6 +161,8 @@ type CacheEntry = (Arc<Principal>, Instant);
 pub(crate) struct AuthCache {
     ttl: Duration,
     map: Mutex<HashMap<[u8; 32], CacheEntry>>,
+    /// Per-credential locks serialising verification (see `AppState::authenticate`).
+    gates: Mutex<HashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl AuthCache {
@@ -161,13 +170,42 @@ impl AuthCache {
         AuthCache {
             ttl,
             map: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
         }
     }
+
+    /// The verification lock of one credential.
+    pub(crate) fn gate(&self, key: &[u8; 32]) -> Arc<tokio::sync::Mutex<()>> {
+        let mut g = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        if g.len() > 10_000 {
+            // Locks nobody holds or waits for can go.
+            g.retain(|_, m| Arc::strong_count(m) > 1);
+        }
+        g.entry(*key).or_default().clone()
+    }
     pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Arc<Principal>> {
+        match self.lookup(key) {
+            Cached::Fresh(p) => Some(p),
+            Cached::Stale(_) | Cached::Missing => None,
+        }
+    }
+
+    /// Fresh within the TTL; stale (usable while one request re-verifies in the
+    /// background) up to twice the TTL; missing after.
+    pub(crate) fn lookup(&self, key: &[u8; 32]) -> Cached {
         let m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        m.get(key)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(p, _)| p.clone())
+        match m.get(key) {
+            Some((p, at)) if at.elapsed() < self.ttl => Cached::Fresh(p.clone()),
+            Some((p, at)) if at.elapsed() < self.ttl * 2 => Cached::Stale(p.clone()),
+            _ => Cached::Missing,
+        }
+    }
+
+    pub(crate) fn remove(&self, key: &[u8; 32]) {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
     pub(crate) fn put(&self, key: [u8; 32], p: Arc<Principal>) {
         if self.ttl.is_zero() {

@@ -34,7 +34,7 @@ use stix::Timestamp;
 use store::taxii::{AuditEvent, TaxiiStore};
 use store::Store;
 
-use crate::auth::{AuthCache, Credentials, Principal, RateLimiter, RequestUser};
+use crate::auth::{AuthCache, Cached, Credentials, Principal, RateLimiter, RequestUser};
 use crate::error::{ApiError, InternalCause};
 use crate::writer::{Job, Writer};
 
@@ -95,6 +95,9 @@ struct Inner {
     cursors: Cursors,
     /// Last audited 429 per user: floods are audited once per second, not per request.
     throttled: Mutex<HashMap<String, Instant>>,
+    /// Bounds concurrent store calls: more would only open more SQLite connections
+    /// and contend for the same cores (queueing here is cheaper than there).
+    store_slots: tokio::sync::Semaphore,
     writer: Writer,
 }
 
@@ -123,6 +126,11 @@ impl AppState {
             ),
             cursors: Cursors::default(),
             throttled: Mutex::new(HashMap::new()),
+            store_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map_or(4, |n| n.get() * 2)
+                    .max(4),
+            ),
             store,
             config,
         })))
@@ -141,6 +149,12 @@ impl AppState {
         &self,
         f: impl FnOnce(&dyn Store, &dyn TaxiiStore) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let _slot = self
+            .0
+            .store_slots
+            .acquire()
+            .await
+            .map_err(|_| ApiError::ShuttingDown)?;
         let store = self.0.store.clone();
         tokio::task::spawn_blocking(move || {
             let taxii = store
@@ -176,51 +190,33 @@ impl AppState {
             let _ = slot.0.set(user.clone());
         }
         let key = app::accounts::digest(header.as_bytes());
-        let principal = match self.0.cache.get(&key) {
-            Some(p) => p,
-            None => {
-                let fail_key = match &creds {
-                    Credentials::Basic { user, .. } => format!("fail:{user}"),
-                    Credentials::Bearer(_) => "fail:<token>".to_string(),
-                };
-                if !self.0.failed_logins.has(&fail_key) {
-                    return Err(ApiError::RateLimited { retry_after: 1 });
-                }
-                let resolved = self
-                    .blocking(move |_, t| {
-                        let found = match creds {
-                            Credentials::Basic { user, password } => {
-                                let ok = t
-                                    .password_hash(&user)?
-                                    .is_some_and(|h| app::accounts::verify_password(&h, &password));
-                                if ok {
-                                    t.get_user(&user)?.map(|u| (u, None))
-                                } else {
-                                    None
-                                }
-                            }
-                            Credentials::Bearer(secret) => t
-                                .token_user(&app::accounts::token_digest(&secret))?
-                                .map(|(u, id)| (u, Some(id))),
-                        };
-                        match found {
-                            Some((u, tok)) if !u.disabled => {
-                                let rights = t.rights_of(&u.name)?;
-                                Ok(Some(Principal::new(u, rights, tok)))
-                            }
-                            _ => Ok(None),
+        let principal = match self.0.cache.lookup(&key) {
+            Cached::Fresh(p) => p,
+            Cached::Stale(p) => {
+                // Re-verify in the background (one request per credential) and
+                // answer this one with the entry verified less than 2 TTLs ago; a
+                // revoked credential is dropped from the cache by that check.
+                if let Ok(guard) = self.0.cache.gate(&key).try_lock_owned() {
+                    let state = self.clone();
+                    tokio::spawn(async move {
+                        let _guard = guard;
+                        if state.verify(creds, key).await.is_err() {
+                            state.0.cache.remove(&key);
                         }
-                    })
-                    .await?;
-                let Some(p) = resolved else {
-                    let _ = self.0.failed_logins.take(&fail_key);
-                    return Err(ApiError::Unauthenticated(
-                        "invalid user name, password or token".into(),
-                    ));
-                };
-                let p = Arc::new(p);
-                self.0.cache.put(key, p.clone());
+                    });
+                }
                 p
+            }
+            Cached::Missing => {
+                // One verification per credential at a time: when a cached entry
+                // expires under load, the other requests wait for it instead of each
+                // running argon2 (tens of ms of CPU) at once.
+                let gate = self.0.cache.gate(&key);
+                let _held = gate.lock().await;
+                match self.0.cache.get(&key) {
+                    Some(p) => p,
+                    None => self.verify(creds, key).await?,
+                }
             }
         };
         let _ = slot.0.set(principal.name().to_string());
@@ -229,6 +225,53 @@ impl AppState {
             .take(principal.name())
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         Ok(principal)
+    }
+
+    /// Checks credentials against the store (argon2 or token digest) and caches
+    /// the result.
+    async fn verify(&self, creds: Credentials, key: [u8; 32]) -> Result<Arc<Principal>, ApiError> {
+        let fail_key = match &creds {
+            Credentials::Basic { user, .. } => format!("fail:{user}"),
+            Credentials::Bearer(_) => "fail:<token>".to_string(),
+        };
+        if !self.0.failed_logins.has(&fail_key) {
+            return Err(ApiError::RateLimited { retry_after: 1 });
+        }
+        let resolved = self
+            .blocking(move |_, t| {
+                let found = match creds {
+                    Credentials::Basic { user, password } => {
+                        let ok = t
+                            .password_hash(&user)?
+                            .is_some_and(|h| app::accounts::verify_password(&h, &password));
+                        if ok {
+                            t.get_user(&user)?.map(|u| (u, None))
+                        } else {
+                            None
+                        }
+                    }
+                    Credentials::Bearer(secret) => t
+                        .token_user(&app::accounts::token_digest(&secret))?
+                        .map(|(u, id)| (u, Some(id))),
+                };
+                match found {
+                    Some((u, tok)) if !u.disabled => {
+                        let rights = t.rights_of(&u.name)?;
+                        Ok(Some(Principal::new(u, rights, tok)))
+                    }
+                    _ => Ok(None),
+                }
+            })
+            .await?;
+        let Some(p) = resolved else {
+            let _ = self.0.failed_logins.take(&fail_key);
+            return Err(ApiError::Unauthenticated(
+                "invalid user name, password or token".into(),
+            ));
+        };
+        let p = Arc::new(p);
+        self.0.cache.put(key, p.clone());
+        Ok(p)
     }
 
     /// Base URL for links in discovery and status resources.
@@ -250,8 +293,14 @@ impl AppState {
 /// objects) beyond the objects it may see.
 #[derive(Default)]
 pub(crate) struct Cursors {
-    map: Mutex<HashMap<String, CursorEntry>>,
+    map: Mutex<(
+        HashMap<String, CursorEntry>,
+        std::collections::VecDeque<String>,
+    )>,
 }
+
+/// Most live cursors; the oldest are forgotten first (bounded memory, O(1) per page).
+const MAX_CURSORS: usize = 100_000;
 
 struct CursorEntry {
     user: String,
@@ -263,10 +312,18 @@ struct CursorEntry {
 impl Cursors {
     pub(crate) fn issue(&self, user: &str, key: &str, store_next: String, ttl: Duration) -> String {
         let token = uuid::Uuid::new_v4().simple().to_string();
-        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if m.len() > 100_000 {
-            m.retain(|_, e| e.at.elapsed() < ttl);
+        let mut guard = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let (m, order) = &mut *guard;
+        while let Some(oldest) = order.front() {
+            let expired = m.get(oldest).is_none_or(|e| e.at.elapsed() >= ttl);
+            if !expired && order.len() < MAX_CURSORS {
+                break;
+            }
+            if let Some(old) = order.pop_front() {
+                m.remove(&old);
+            }
         }
+        order.push_back(token.clone());
         m.insert(
             token.clone(),
             CursorEntry {
@@ -286,8 +343,8 @@ impl Cursors {
         key: &str,
         ttl: Duration,
     ) -> Result<String, ApiError> {
-        let m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get(token) {
+        let guard = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.0.get(token) {
             Some(e) if e.user == user && e.key == key && e.at.elapsed() < ttl => {
                 Ok(e.store_next.clone())
             }

@@ -69,6 +69,9 @@ pub(crate) const MIGRATION: &str = "
         detail TEXT NOT NULL
     );
     CREATE TABLE taxii_pull_cursors (source TEXT PRIMARY KEY, added TEXT NOT NULL);
+    -- TAXII pages of a collection walk it in addition order: without this index every
+    -- page sorted the whole collection (O(n) per page instead of O(page)).
+    CREATE INDEX collection_objects_seq ON collection_objects (collection, cseq);
 ";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {

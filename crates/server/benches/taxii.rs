@@ -11,6 +11,10 @@
 #[path = "../tests/it/peers.rs"]
 mod peers;
 
+/// The allocator of the `threatledger` binary, so the in-process server is measured as shipped.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -15,7 +15,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use stix::{StixObject, Timestamp};
 use store::taxii::{ApiRoot, AuditEvent, Collection, TaxiiStore};
-use store::{Page, Query, StoredObject, VersionSpec};
+use store::{Query, RawPage, RawStored, VersionSpec};
 
 use crate::auth::{Auth, Principal};
 use crate::error::ApiError;
@@ -328,7 +328,7 @@ fn build_query(
         None => None,
     };
     Ok(Query {
-        collection: Some(coll.to_string()),
+        collection: None,
         ids: f.ids.clone(),
         types: f.types.clone(),
         versions: f.versions.clone(),
@@ -352,7 +352,7 @@ fn page_links(
     coll: &str,
     endpoint: &str,
     f: &Filters,
-    page: &Page,
+    page: &RawPage,
 ) -> Value {
     let mut v = json!({"more": page.more});
     if let (true, Some(n)) = (page.more, &page.next) {
@@ -367,7 +367,7 @@ fn page_links(
     v
 }
 
-fn date_headers(page: &Page) -> Option<(String, String)> {
+fn date_headers(page: &RawPage) -> Option<(String, String)> {
     Some((
         page.first_added()?.as_str().to_string(),
         page.last_added()?.as_str().to_string(),
@@ -375,7 +375,7 @@ fn date_headers(page: &Page) -> Option<(String, String)> {
 }
 
 /// The TAXII envelope of a page, written without re-parsing the stored JSON.
-fn envelope_body(links: Value, objects: &[StoredObject]) -> String {
+fn envelope_body(links: Value, objects: &[RawStored]) -> String {
     let mut body = links.to_string();
     if objects.is_empty() {
         return body;
@@ -386,13 +386,13 @@ fn envelope_body(links: Value, objects: &[StoredObject]) -> String {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&o.object.to_json());
+        body.push_str(&o.json);
     }
     body.push_str("]}");
     body
 }
 
-fn version_of(o: &StoredObject) -> String {
+fn version_of(o: &RawStored) -> String {
     o.version
         .as_ref()
         .unwrap_or(&o.date_added)
@@ -400,7 +400,8 @@ fn version_of(o: &StoredObject) -> String {
         .to_string()
 }
 
-/// Common start of the object endpoints: collection, read right, query.
+/// Common start of the object endpoints, in one blocking call: collection, read
+/// right, query.
 async fn read_page(
     st: &AppState,
     p: &std::sync::Arc<Principal>,
@@ -408,19 +409,19 @@ async fn read_page(
     coll: String,
     endpoint: &'static str,
     f: &Filters,
-) -> Result<(Collection, Page), ApiError> {
-    let (_, c) = st
-        .blocking(move |_, t| find_collection(t, &root, &coll))
-        .await?;
-    if !p.can_read(&c.id) {
-        return Err(ApiError::Forbidden(format!(
-            "no read access to collection {}",
-            c.id
-        )));
-    }
-    let q = build_query(st, p, &c.id, endpoint, f)?;
-    let page = st.blocking(move |s, _| Ok(s.query(&q)?)).await?;
-    Ok((c, page))
+) -> Result<(Collection, RawPage), ApiError> {
+    let mut q = build_query(st, p, &coll, endpoint, f)?;
+    let p = p.clone();
+    st.blocking(move |s, t| {
+        let (_, c) = find_collection(t, &root, &coll)?;
+        if !p.can_read(&c.id) {
+            return Err(ApiError::Forbidden(format!("no read access to collection {}", c.id)));
+        }
+        q.collection = Some(c.id.clone());
+        let page = s.query_raw(&q)?;
+        Ok((c, page))
+    })
+    .await
 }
 
 async fn objects(
@@ -432,8 +433,8 @@ async fn objects(
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
     let f = parse_filters(raw.as_deref())?;
-    let (c, page) = read_page(&st, &p, root, coll, "objects", &f).await?;
-    let links = page_links(&st, &p, &c.id, "objects", &f, &page);
+    let (_, page) = read_page(&st, &p, root, coll.clone(), "objects", &f).await?;
+    let links = page_links(&st, &p, &coll, "objects", &f, &page);
     Ok(Taxii {
         status: StatusCode::OK,
         date_added: date_headers(&page),
@@ -450,15 +451,15 @@ async fn manifest(
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
     let f = parse_filters(raw.as_deref())?;
-    let (c, page) = read_page(&st, &p, root, coll, "manifest", &f).await?;
-    let mut body = page_links(&st, &p, &c.id, "manifest", &f, &page);
+    let (_, page) = read_page(&st, &p, root, coll.clone(), "manifest", &f).await?;
+    let mut body = page_links(&st, &p, &coll, "manifest", &f, &page);
     if !page.objects.is_empty() {
         let entries: Vec<Value> = page
             .objects
             .iter()
             .map(|o| {
                 json!({
-                    "id": o.object.id().as_str(),
+                    "id": o.id,
                     "date_added": o.date_added.as_str(),
                     "version": version_of(o),
                     "media_type": STIX_MEDIA_TYPE,
@@ -504,14 +505,14 @@ async fn object(
     let mut f = parse_filters(raw.as_deref())?;
     f.types.clear();
     f.ids = vec![id.clone()];
-    let (c, page) = read_page(&st, &p, root, coll, "object", &f).await?;
+    let (c, page) = read_page(&st, &p, root, coll.clone(), "object", &f).await?;
     if page.objects.is_empty() && !visible_anywhere(&st, &p, &c.id, &id).await? {
         return Err(ApiError::NotFound(format!(
             "object {id} in collection {}",
             c.id
         )));
     }
-    let links = page_links(&st, &p, &c.id, "object", &f, &page);
+    let links = page_links(&st, &p, &coll, "object", &f, &page);
     Ok(Taxii {
         status: StatusCode::OK,
         date_added: date_headers(&page),
@@ -531,14 +532,14 @@ async fn versions(
     f.types.clear();
     f.ids = vec![id.clone()];
     f.versions = vec![VersionSpec::All];
-    let (c, page) = read_page(&st, &p, root, coll, "versions", &f).await?;
+    let (c, page) = read_page(&st, &p, root, coll.clone(), "versions", &f).await?;
     if page.objects.is_empty() && !visible_anywhere(&st, &p, &c.id, &id).await? {
         return Err(ApiError::NotFound(format!(
             "object {id} in collection {}",
             c.id
         )));
     }
-    let mut body = page_links(&st, &p, &c.id, "versions", &f, &page);
+    let mut body = page_links(&st, &p, &coll, "versions", &f, &page);
     if !page.objects.is_empty() {
         let v: Vec<String> = page.objects.iter().map(version_of).collect();
         body["versions"] = json!(v);

@@ -78,6 +78,9 @@ const MIGRATIONS: &[&str] = &[
     taxii::MIGRATION,
 ];
 
+/// Mapped rows of a query (with their sequence numbers), the next cursor and `more`.
+type Rows<T> = (Vec<(i64, T)>, Option<String>, bool);
+
 /// A knowledge base in one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
@@ -155,6 +158,83 @@ impl SqliteStore {
             pool.push(conn);
         }
         res
+    }
+
+    /// The rows of a query, each mapped by `map(seq, json, added_us, version, id)`;
+    /// returns them with `next` and `more`.
+    fn query_rows<T>(
+        &self,
+        q: &Query,
+        map: impl Fn(i64, String, i64, String, String) -> Result<T, StoreError>,
+    ) -> Result<Rows<T>, StoreError> {
+        let mut sql = Sql {
+            text: String::new(),
+            args: Vec::new(),
+        };
+        let coll = q.collection.is_some();
+        if let Some(c) = &q.collection {
+            sql.push("SELECT c.cseq, o.json, c.added_us, o.version, o.id FROM collection_objects c JOIN objects o ON o.id = c.id AND o.version = c.version JOIN latest l ON l.id = c.id WHERE ");
+            let p = sql.arg(c.clone());
+            sql.push(&format!("c.collection = {p}"));
+        } else {
+            sql.push("SELECT o.seq, o.json, o.added_us, o.version, o.id FROM objects o JOIN latest l ON l.id = o.id WHERE 1 = 1");
+        }
+        let (seq_col, added_col) = if coll {
+            ("c.cseq", "c.added_us")
+        } else {
+            ("o.seq", "o.added_us")
+        };
+        if !q.ids.is_empty() {
+            sql.list("o.id", &q.ids);
+        }
+        if !q.types.is_empty() {
+            sql.list("o.type", &q.types);
+        }
+        if !q.spec_versions.is_empty() {
+            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
+            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
+        }
+        if let Some(t) = &q.added_after {
+            let p = sql.arg(t.unix_micros());
+            sql.push(&format!(" AND {added_col} > {p}"));
+        }
+        if let Some(n) = &q.next {
+            let p = sql.arg(parse_cursor(n)?);
+            sql.push(&format!(" AND {seq_col} > {p}"));
+        }
+        version_clause(&mut sql, &q.versions, coll);
+        if q.revoked == Revoked::Exclude {
+            sql.push(" AND l.revoked = 0");
+        }
+        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.created_by_ref");
+        sql.push(&format!(" ORDER BY {seq_col}"));
+        if let Some(limit) = q.limit {
+            let p = sql.arg((limit as i64).saturating_add(1));
+            sql.push(&format!(" LIMIT {p}"));
+        }
+        self.with_reader(|c| {
+            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
+            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(be)? {
+                let seq: i64 = r.get(0).map_err(be)?;
+                let json: String = r.get(1).map_err(be)?;
+                let added: i64 = r.get(2).map_err(be)?;
+                let version: String = r.get(3).map_err(be)?;
+                let id: String = r.get(4).map_err(be)?;
+                out.push((seq, map(seq, json, added, version, id)?));
+            }
+            let more = q.limit.is_some_and(|l| out.len() > l);
+            if more {
+                out.truncate(q.limit.unwrap_or(0));
+            }
+            let next = if more {
+                out.last().map(|o| format!("s{:x}", o.0))
+            } else {
+                None
+            };
+            Ok((out, next, more))
+        })
     }
 
     fn next_added(&self) -> i64 {
@@ -540,76 +620,37 @@ impl Store for SqliteStore {
     }
 
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let mut sql = Sql {
-            text: String::new(),
-            args: Vec::new(),
-        };
-        let coll = q.collection.is_some();
-        if let Some(c) = &q.collection {
-            sql.push("SELECT c.cseq, o.json, c.added_us, o.version FROM collection_objects c JOIN objects o ON o.id = c.id AND o.version = c.version JOIN latest l ON l.id = c.id WHERE ");
-            let p = sql.arg(c.clone());
-            sql.push(&format!("c.collection = {p}"));
-        } else {
-            sql.push("SELECT o.seq, o.json, o.added_us, o.version FROM objects o JOIN latest l ON l.id = o.id WHERE 1 = 1");
-        }
-        let (seq_col, added_col) = if coll {
-            ("c.cseq", "c.added_us")
-        } else {
-            ("o.seq", "o.added_us")
-        };
-        if !q.ids.is_empty() {
-            sql.list("o.id", &q.ids);
-        }
-        if !q.types.is_empty() {
-            sql.list("o.type", &q.types);
-        }
-        if !q.spec_versions.is_empty() {
-            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
-            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
-        }
-        if let Some(t) = &q.added_after {
-            let p = sql.arg(t.unix_micros());
-            sql.push(&format!(" AND {added_col} > {p}"));
-        }
-        if let Some(n) = &q.next {
-            let p = sql.arg(parse_cursor(n)?);
-            sql.push(&format!(" AND {seq_col} > {p}"));
-        }
-        version_clause(&mut sql, &q.versions, coll);
-        if q.revoked == Revoked::Exclude {
-            sql.push(" AND l.revoked = 0");
-        }
-        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.created_by_ref");
-        sql.push(&format!(" ORDER BY {seq_col}"));
-        if let Some(limit) = q.limit {
-            let p = sql.arg((limit as i64).saturating_add(1));
-            sql.push(&format!(" LIMIT {p}"));
-        }
-        self.with_reader(|c| {
-            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
-            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(be)? {
-                let seq: i64 = r.get(0).map_err(be)?;
-                let json: String = r.get(1).map_err(be)?;
-                let added: i64 = r.get(2).map_err(be)?;
-                let version: String = r.get(3).map_err(be)?;
-                out.push(row_to_stored(seq, &json, added, &version)?);
-            }
-            let more = q.limit.is_some_and(|l| out.len() > l);
-            if more {
-                out.truncate(q.limit.unwrap_or(0));
-            }
-            let next = if more {
-                out.last().map(|o| format!("s{:x}", o.seq))
-            } else {
-                None
-            };
-            Ok(Page {
-                objects: out,
-                next,
-                more,
+        let (rows, next, more) = self.query_rows(q, |seq, json, added, version, _| {
+            row_to_stored(seq, &json, added, &version)
+        })?;
+        Ok(Page {
+            objects: rows.into_iter().map(|(_, o)| o).collect(),
+            next,
+            more,
+        })
+    }
+
+    fn query_raw(&self, q: &Query) -> Result<RawPage, StoreError> {
+        let (rows, next, more) = self.query_rows(q, |seq, json, added, version, id| {
+            Ok(RawStored {
+                id,
+                json,
+                date_added: Timestamp::from_unix_micros(added),
+                version: if version.is_empty() {
+                    None
+                } else {
+                    Some(
+                        Timestamp::parse(&version)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    )
+                },
+                seq,
             })
+        })?;
+        Ok(RawPage {
+            objects: rows.into_iter().map(|(_, o)| o).collect(),
+            next,
+            more,
         })
     }
 

@@ -31,6 +31,35 @@ pub struct StoredObject {
     pub seq: i64,
 }
 
+/// One stored version as its JSON text, unparsed: for callers that only forward
+/// objects (the TAXII server), where parsing and re-serialising dominate the cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawStored {
+    pub id: String,
+    /// The object's JSON text as stored.
+    pub json: String,
+    pub date_added: Timestamp,
+    pub version: Option<Timestamp>,
+    pub seq: i64,
+}
+
+/// A page of [`RawStored`] objects (see [`Page`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPage {
+    pub objects: Vec<RawStored>,
+    pub next: Option<String>,
+    pub more: bool,
+}
+
+impl RawPage {
+    pub fn first_added(&self) -> Option<&Timestamp> {
+        self.objects.first().map(|o| &o.date_added)
+    }
+    pub fn last_added(&self) -> Option<&Timestamp> {
+        self.objects.last().map(|o| &o.date_added)
+    }
+}
+
 /// Which versions of each object a query returns (TAXII `match[version]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionSpec {
@@ -299,6 +328,27 @@ pub trait Store: Send + Sync {
 
     /// Objects matching a query, one page at a time.
     fn query(&self, q: &Query) -> Result<Page, StoreError>;
+
+    /// [`Store::query`] with each object as its stored JSON text. Same filters,
+    /// order, visibility and cursors.
+    fn query_raw(&self, q: &Query) -> Result<RawPage, StoreError> {
+        let p = self.query(q)?;
+        Ok(RawPage {
+            objects: p
+                .objects
+                .into_iter()
+                .map(|o| RawStored {
+                    id: o.object.id().to_string(),
+                    json: o.object.to_json(),
+                    date_added: o.date_added,
+                    version: o.version,
+                    seq: o.seq,
+                })
+                .collect(),
+            next: p.next,
+            more: p.more,
+        })
+    }
 
     /// Relationship and reference traversal around one object.
     fn related(&self, id: &str, q: &RelatedQuery) -> Result<Vec<Edge>, StoreError>;

@@ -20,6 +20,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
         ("pagination_under_inserts", pagination_under_inserts),
         ("revocation", revocation),
         ("markings", markings),
+        ("raw_query_matches_query", raw_query_matches_query),
         ("relationships", relationships),
         ("delete", delete),
         ("collections", collections),
@@ -814,4 +815,54 @@ fn taxii_status_audit_cursor(s: &dyn Store) {
     let ts2 = stix::Timestamp::parse("2024-05-02T10:00:00Z").unwrap();
     t.set_pull_cursor("http://x/api/#c1", &ts2).unwrap();
     assert_eq!(t.pull_cursor("http://x/api/#c1").unwrap(), Some(ts2));
+}
+
+fn raw_query_matches_query(s: &dyn Store) {
+    s.put_all(
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(
+                ID_A,
+                "2020-01-02T00:00:00.000Z",
+                json!({"object_marking_refs": [Tlp::Red.v2_marking_id()]}),
+            ),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_C, "2020-01-01T00:00:00.000Z", json!({})),
+        ],
+        &ImportOptions {
+            collection: Some("c".into()),
+        },
+    )
+    .unwrap();
+    for q in [
+        Query {
+            versions: vec![VersionSpec::All],
+            limit: Some(2),
+            ..Query::default()
+        },
+        Query {
+            collection: Some("c".into()),
+            visibility: Visibility::cleared(Tlp::Green, vec![]),
+            versions: vec![VersionSpec::All],
+            ..Query::default()
+        },
+        Query {
+            collection: Some("c".into()),
+            types: vec!["malware".into()],
+            ..Query::default()
+        },
+    ] {
+        let page = s.query(&q).unwrap();
+        let raw = s.query_raw(&q).unwrap();
+        assert_eq!((raw.more, &raw.next), (page.more, &page.next), "{q:?}");
+        assert_eq!(raw.objects.len(), page.objects.len(), "{q:?}");
+        for (r, o) in raw.objects.iter().zip(&page.objects) {
+            assert_eq!(r.id, o.object.id().as_str());
+            assert_eq!(StixObject::from_json(&r.json).unwrap(), o.object);
+            assert_eq!(
+                (&r.date_added, &r.version, r.seq),
+                (&o.date_added, &o.version, o.seq)
+            );
+        }
+    }
 }

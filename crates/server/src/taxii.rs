@@ -415,7 +415,10 @@ async fn read_page(
     st.blocking(move |s, t| {
         let (_, c) = find_collection(t, &root, &coll)?;
         if !p.can_read(&c.id) {
-            return Err(ApiError::Forbidden(format!("no read access to collection {}", c.id)));
+            return Err(ApiError::Forbidden(format!(
+                "no read access to collection {}",
+                c.id
+            )));
         }
         q.collection = Some(c.id.clone());
         let page = s.query_raw(&q)?;

@@ -105,6 +105,31 @@ struct Pending {
     reply: oneshot::Sender<Result<String, StoreError>>,
     successes: Vec<Value>,
     failures: Vec<Failure>,
+    /// The status resource, once the objects are added.
+    body: Option<String>,
+    /// Whether the status and audit event were written in the import transaction.
+    recorded: bool,
+}
+
+impl Pending {
+    fn records(&self) -> (StatusRecord, AuditEvent) {
+        let mut a = self.env.audit.clone();
+        a.detail = format!(
+            "status {}: {} stored, {} failed{}{}",
+            self.env.status_id,
+            self.successes.len(),
+            self.failures.len(),
+            if a.detail.is_empty() { "" } else { "; " },
+            a.detail
+        );
+        let status = StatusRecord {
+            id: self.env.status_id.clone(),
+            api_root: self.env.api_root.clone(),
+            user: self.env.user.clone(),
+            body: self.body.clone().unwrap_or_default(),
+        };
+        (status, a)
+    }
 }
 
 fn write_batch(store: &dyn Store, batch: Vec<Job>) {
@@ -119,6 +144,8 @@ fn write_batch(store: &dyn Store, batch: Vec<Job>) {
                     reply,
                     successes: Vec::new(),
                     failures,
+                    body: None,
+                    recorded: false,
                 })
             }
             Job::Delete {
@@ -140,62 +167,41 @@ fn write_batch(store: &dyn Store, batch: Vec<Job>) {
         }
     }
 
-    // One import transaction per collection for all envelopes queued for it.
+    // One import transaction per collection for all envelopes queued for it; their
+    // status resources and audit events commit in the same transaction.
     let mut collections: Vec<String> = envelopes.iter().map(|p| p.env.collection.clone()).collect();
     collections.sort();
     collections.dedup();
-    let mut failed: Vec<(String, StoreError)> = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
     for coll in collections {
         if let Err(e) = import_group(store, &coll, &mut envelopes) {
-            failed.push((coll, e));
+            tracing::error!(collection = %coll, error = %e, "cannot store envelopes");
+            failed.push((coll, e.to_string()));
         }
     }
 
-    // Statuses and audit events of the envelopes that were committed: one more
-    // durable transaction, before anyone is answered.
+    // What the import transactions could not record (other backends, denials,
+    // deletes): one more durable transaction, before anyone is answered.
     let mut statuses = Vec::new();
-    let mut bodies = Vec::new();
     for p in &envelopes {
-        if failed.iter().any(|(c, _)| *c == p.env.collection) {
-            bodies.push(None);
-            continue;
+        let ok = !failed.iter().any(|(c, _)| *c == p.env.collection);
+        if ok && !p.recorded {
+            let (st, a) = p.records();
+            statuses.push(st);
+            audit.push(a);
         }
-        let body = status_body(&p.env, &p.successes, &p.failures).to_string();
-        statuses.push(StatusRecord {
-            id: p.env.status_id.clone(),
-            api_root: p.env.api_root.clone(),
-            user: p.env.user.clone(),
-            body: body.clone(),
-        });
-        let mut a = p.env.audit.clone();
-        a.detail = format!(
-            "status {}: {} stored, {} failed",
-            p.env.status_id,
-            p.successes.len(),
-            p.failures.len()
-        );
-        audit.push(a);
-        bodies.push(Some(body));
     }
-    let recorded = match taxii_record(store, &statuses, &audit) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot record status resources and audit events");
-            Err(e)
-        }
-    };
-    for (p, body) in envelopes.into_iter().zip(bodies) {
-        let r = match (body, &recorded) {
-            (Some(b), Ok(())) => Ok(b),
-            (Some(_), Err(e)) => Err(StoreError::Backend(e.to_string())),
-            (None, _) => {
-                let e = failed
-                    .iter()
-                    .find(|(c, _)| *c == p.env.collection)
-                    .map(|(_, e)| e.to_string())
-                    .unwrap_or_default();
-                Err(StoreError::Backend(e))
-            }
+    let recorded = taxii_record(store, &statuses, &audit);
+    if let Err(e) = &recorded {
+        tracing::error!(error = %e, "cannot record status resources and audit events");
+    }
+    for p in envelopes {
+        let r = match failed.iter().find(|(c, _)| *c == p.env.collection) {
+            Some((_, e)) => Err(StoreError::Backend(e.clone())),
+            None => match (&recorded, p.recorded) {
+                (Err(e), false) => Err(StoreError::Backend(e.to_string())),
+                _ => Ok(p.body.unwrap_or_default()),
+            },
         };
         let _ = p.reply.send(r);
     }
@@ -206,6 +212,9 @@ fn taxii_record(
     statuses: &[StatusRecord],
     audit: &[AuditEvent],
 ) -> Result<(), StoreError> {
+    if statuses.is_empty() && audit.is_empty() {
+        return Ok(());
+    }
     match store.taxii() {
         Some(t) => t.record(statuses, audit),
         None => Err(StoreError::Backend(format!(
@@ -245,8 +254,18 @@ fn import_group(
                 Err(e) => return Err(e),
             }
         }
+        p.body = Some(status_body(&p.env, &p.successes, &p.failures).to_string());
     }
+    let (statuses, audit): (Vec<StatusRecord>, Vec<AuditEvent>) = envelopes
+        .iter()
+        .filter(|p| p.env.collection == coll)
+        .map(Pending::records)
+        .unzip();
+    let recorded = tx.record_taxii(&statuses, &audit)?;
     tx.commit()?;
+    for p in envelopes.iter_mut().filter(|p| p.env.collection == coll) {
+        p.recorded = recorded;
+    }
     Ok(())
 }
 

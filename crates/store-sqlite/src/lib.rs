@@ -476,6 +476,15 @@ impl<'a> SqliteImport<'a> {
 }
 
 impl ImportTx for SqliteImport<'_> {
+    fn record_taxii(
+        &mut self,
+        statuses: &[store::taxii::StatusRecord],
+        audit: &[store::taxii::AuditEvent],
+    ) -> Result<bool, StoreError> {
+        taxii::record_in(&self.conn, statuses, audit)?;
+        Ok(true)
+    }
+
     fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError> {
         let r = self.add_inner(object)?;
         match r {

@@ -121,6 +121,41 @@ impl SqliteStore {
     }
 }
 
+/// Inserts status resources and audit events on a connection inside a transaction
+/// (the store's own, or an import's: then they commit with its objects).
+pub(crate) fn record_in(
+    c: &Connection,
+    statuses: &[StatusRecord],
+    audit: &[AuditEvent],
+) -> Result<(), StoreError> {
+    let mut st = c
+        .prepare_cached(
+            "INSERT INTO taxii_status (id, api_root, user, body) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(be)?;
+    for s in statuses {
+        st.execute(params![s.id, s.api_root, s.user, s.body])
+            .map_err(be)?;
+    }
+    let mut au = c
+        .prepare_cached(
+            "INSERT INTO taxii_audit (time, user, action, outcome, status, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(be)?;
+    for e in audit {
+        au.execute(params![
+            e.time.as_str(),
+            e.user,
+            e.action,
+            e.outcome,
+            e.status,
+            e.detail
+        ])
+        .map_err(be)?;
+    }
+    Ok(())
+}
+
 impl TaxiiStore for SqliteStore {
     fn put_user(&self, u: &User) -> Result<(), StoreError> {
         let orgs = serde_json::to_string(&u.organization_refs).map_err(|e| corrupt("user", e))?;
@@ -489,24 +524,7 @@ impl TaxiiStore for SqliteStore {
         if statuses.is_empty() && audit.is_empty() {
             return Ok(());
         }
-        self.write(|c| {
-            let mut st = c
-                .prepare_cached("INSERT INTO taxii_status (id, api_root, user, body) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(be)?;
-            for s in statuses {
-                st.execute(params![s.id, s.api_root, s.user, s.body]).map_err(be)?;
-            }
-            let mut au = c
-                .prepare_cached(
-                    "INSERT INTO taxii_audit (time, user, action, outcome, status, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(be)?;
-            for e in audit {
-                au.execute(params![e.time.as_str(), e.user, e.action, e.outcome, e.status, e.detail])
-                    .map_err(be)?;
-            }
-            Ok(())
-        })
+        self.write(|c| record_in(c, statuses, audit))
     }
 
     fn get_status(&self, id: &str) -> Result<Option<StatusRecord>, StoreError> {

@@ -232,6 +232,16 @@ pub struct ImportSummary {
 /// without commit, on error, or if the process dies).
 pub trait ImportTx {
     fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError>;
+    /// Records TAXII status resources and audit events in this transaction, so
+    /// that they commit (or vanish) with the objects. `Ok(false)`: this backend
+    /// cannot; the caller records them itself with [`taxii::TaxiiStore::record`].
+    fn record_taxii(
+        &mut self,
+        _statuses: &[taxii::StatusRecord],
+        _audit: &[taxii::AuditEvent],
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
     fn commit(self: Box<Self>) -> Result<ImportSummary, StoreError>;
 }
 

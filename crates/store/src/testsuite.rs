@@ -799,6 +799,7 @@ fn taxii_status_audit_cursor(s: &dyn Store) {
     )
     .unwrap();
     t.record(&[], &[ev(3, "denied")]).unwrap();
+
     assert_eq!(t.get_status("status-1").unwrap(), Some(st));
     assert_eq!(t.get_status("status-2").unwrap(), None);
     let log = t.audit_log(2).unwrap();
@@ -815,6 +816,34 @@ fn taxii_status_audit_cursor(s: &dyn Store) {
     let ts2 = stix::Timestamp::parse("2024-05-02T10:00:00Z").unwrap();
     t.set_pull_cursor("http://x/api/#c1", &ts2).unwrap();
     assert_eq!(t.pull_cursor("http://x/api/#c1").unwrap(), Some(ts2));
+    // Inside an import: committed with its objects, or not at all.
+    let st2 = StatusRecord {
+        id: "status-2".into(),
+        api_root: "api".into(),
+        user: "alice".into(),
+        body: "{}".into(),
+    };
+    let mut tx = s.begin_import(&ImportOptions::default()).unwrap();
+    tx.add(&sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})))
+        .unwrap();
+    if tx.record_taxii(std::slice::from_ref(&st2), &[]).unwrap() {
+        drop(tx);
+        assert_eq!(
+            t.get_status("status-2").unwrap(),
+            None,
+            "rolled back with the objects"
+        );
+        let mut tx = s.begin_import(&ImportOptions::default()).unwrap();
+        tx.add(&sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})))
+            .unwrap();
+        assert!(tx
+            .record_taxii(std::slice::from_ref(&st2), &[ev(4, "allowed")])
+            .unwrap());
+        tx.commit().unwrap();
+        assert_eq!(t.get_status("status-2").unwrap(), Some(st2));
+        assert!(s.get_latest(ID_A, &Visibility::all()).unwrap().is_some());
+        assert_eq!(t.audit_log(1).unwrap(), [ev(4, "allowed")]);
+    }
 }
 
 fn raw_query_matches_query(s: &dyn Store) {

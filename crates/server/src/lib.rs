@@ -98,7 +98,43 @@ struct Inner {
     /// Bounds concurrent store calls: more would only open more SQLite connections
     /// and contend for the same cores (queueing here is cheaper than there).
     store_slots: tokio::sync::Semaphore,
+    catalog: Mutex<Option<(Arc<Catalog>, Instant)>>,
     writer: Writer,
+}
+
+/// How long the API roots and collections are cached: CLI changes show within it.
+const CATALOG_TTL: Duration = Duration::from_secs(1);
+
+/// API roots and collections (read on nearly every request, changed rarely).
+pub(crate) struct Catalog {
+    pub(crate) roots: Vec<store::taxii::ApiRoot>,
+    pub(crate) collections: Vec<store::taxii::Collection>,
+}
+
+impl Catalog {
+    pub(crate) fn root(&self, name: &str) -> Result<&store::taxii::ApiRoot, ApiError> {
+        self.roots
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| ApiError::NotFound(format!("API root '{name}'")))
+    }
+
+    /// The API root and collection a URL names (collection by id or alias).
+    pub(crate) fn collection(
+        &self,
+        root: &str,
+        key: &str,
+    ) -> Result<(&store::taxii::ApiRoot, &store::taxii::Collection), ApiError> {
+        let r = self.root(root)?;
+        let c = self
+            .collections
+            .iter()
+            .find(|c| c.api_root == root && (c.id == key || c.alias.as_deref() == Some(key)))
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("collection '{key}' in API root '{root}'"))
+            })?;
+        Ok((r, c))
+    }
 }
 
 /// Why the server cannot start.
@@ -126,6 +162,7 @@ impl AppState {
             ),
             cursors: Cursors::default(),
             throttled: Mutex::new(HashMap::new()),
+            catalog: Mutex::new(None),
             store_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
                     .map_or(4, |n| n.get() * 2)
@@ -164,6 +201,27 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("a storage task failed: {e}")))?
+    }
+
+    /// The API roots and collections, at most `CATALOG_TTL` old.
+    pub(crate) async fn catalog(&self) -> Result<Arc<Catalog>, ApiError> {
+        if let Some((c, at)) = &*self.0.catalog.lock().unwrap_or_else(|p| p.into_inner()) {
+            if at.elapsed() < CATALOG_TTL {
+                return Ok(c.clone());
+            }
+        }
+        let c = Arc::new(
+            self.blocking(|_, t| {
+                Ok(Catalog {
+                    roots: t.list_api_roots()?,
+                    collections: t.list_collections(None)?,
+                })
+            })
+            .await?,
+        );
+        *self.0.catalog.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((c.clone(), Instant::now()));
+        Ok(c)
     }
 
     pub(crate) fn send(&self, job: Job) -> Result<(), ApiError> {

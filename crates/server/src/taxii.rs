@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 use stix::{StixObject, Timestamp};
-use store::taxii::{ApiRoot, AuditEvent, Collection, TaxiiStore};
+use store::taxii::{AuditEvent, Collection};
 use store::{Query, RawPage, RawStored, VersionSpec};
 
 use crate::auth::{Auth, Principal};
@@ -93,28 +93,6 @@ async fn discovery(
     Ok(Taxii::ok(body.to_string()))
 }
 
-fn find_root(t: &dyn TaxiiStore, root: &str) -> Result<ApiRoot, ApiError> {
-    t.list_api_roots()?
-        .into_iter()
-        .find(|r| r.name == root)
-        .ok_or_else(|| ApiError::NotFound(format!("API root '{root}'")))
-}
-
-/// The API root and collection a URL names (by id or alias).
-fn find_collection(
-    t: &dyn TaxiiStore,
-    root: &str,
-    coll: &str,
-) -> Result<(ApiRoot, Collection), ApiError> {
-    let r = find_root(t, root)?;
-    let c = t
-        .list_collections(Some(root))?
-        .into_iter()
-        .find(|c| c.id == coll || c.alias.as_deref() == Some(coll))
-        .ok_or_else(|| ApiError::NotFound(format!("collection '{coll}' in API root '{root}'")))?;
-    Ok((r, c))
-}
-
 async fn api_root(
     State(st): State<AppState>,
     Auth(_p): Auth,
@@ -122,7 +100,8 @@ async fn api_root(
     Path(root): Path<String>,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let r = st.blocking(move |_, t| find_root(t, &root)).await?;
+    let cat = st.catalog().await?;
+    let r = cat.root(&root)?;
     let mut body = json!({
         "title": r.title,
         "versions": [TAXII_MEDIA_TYPE],
@@ -158,14 +137,12 @@ async fn collections(
     Path(root): Path<String>,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let cols = st
-        .blocking(move |_, t| {
-            find_root(t, &root)?;
-            Ok(t.list_collections(Some(&root))?)
-        })
-        .await?;
-    let listed: Vec<Value> = cols
+    let cat = st.catalog().await?;
+    cat.root(&root)?;
+    let listed: Vec<Value> = cat
+        .collections
         .iter()
+        .filter(|c| c.api_root == root)
         .filter(|c| p.can_read(&c.id) || p.can_write(&c.id))
         .map(|c| collection_resource(c, &p))
         .collect();
@@ -184,16 +161,15 @@ async fn collection(
     Path((root, coll)): Path<(String, String)>,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let (_, c) = st
-        .blocking(move |_, t| find_collection(t, &root, &coll))
-        .await?;
+    let cat = st.catalog().await?;
+    let (_, c) = cat.collection(&root, &coll)?;
     if !p.can_read(&c.id) && !p.can_write(&c.id) {
         return Err(ApiError::Forbidden(format!(
             "no access to collection {}",
             c.id
         )));
     }
-    Ok(Taxii::ok(collection_resource(&c, &p).to_string()))
+    Ok(Taxii::ok(collection_resource(c, &p).to_string()))
 }
 
 async fn status(
@@ -203,11 +179,9 @@ async fn status(
     Path((root, id)): Path<(String, String)>,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
+    st.catalog().await?.root(&root)?;
     let rec = st
-        .blocking(move |_, t| {
-            find_root(t, &root)?;
-            Ok(t.get_status(&id)?.filter(|s| s.api_root == root))
-        })
+        .blocking(move |_, t| Ok(t.get_status(&id)?.filter(|s| s.api_root == root)))
         .await?;
     // Another user's status would reveal the ids it lists: it does not exist for them.
     match rec {
@@ -411,20 +385,17 @@ async fn read_page(
     f: &Filters,
 ) -> Result<(Collection, RawPage), ApiError> {
     let mut q = build_query(st, p, &coll, endpoint, f)?;
-    let p = p.clone();
-    st.blocking(move |s, t| {
-        let (_, c) = find_collection(t, &root, &coll)?;
-        if !p.can_read(&c.id) {
-            return Err(ApiError::Forbidden(format!(
-                "no read access to collection {}",
-                c.id
-            )));
-        }
-        q.collection = Some(c.id.clone());
-        let page = s.query_raw(&q)?;
-        Ok((c, page))
-    })
-    .await
+    let cat = st.catalog().await?;
+    let (_, c) = cat.collection(&root, &coll)?;
+    if !p.can_read(&c.id) {
+        return Err(ApiError::Forbidden(format!(
+            "no read access to collection {}",
+            c.id
+        )));
+    }
+    q.collection = Some(c.id.clone());
+    let page = st.blocking(move |s, _| Ok(s.query_raw(&q)?)).await?;
+    Ok((c.clone(), page))
 }
 
 async fn objects(
@@ -581,10 +552,8 @@ async fn add_objects(
     check_accept(&headers)?;
     check_content_type(&headers)?;
     let request_timestamp = now();
-    let root2 = root.clone();
-    let (r, c) = st
-        .blocking(move |_, t| find_collection(t, &root2, &coll))
-        .await?;
+    let cat = st.catalog().await?;
+    let (r, c) = cat.collection(&root, &coll)?;
     if !p.can_write(&c.id) {
         return Err(ApiError::Forbidden(format!(
             "no write access to collection {}",
@@ -667,9 +636,8 @@ async fn delete_object(
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
     let f = parse_filters(raw.as_deref())?;
-    let (_, c) = st
-        .blocking(move |_, t| find_collection(t, &root, &coll))
-        .await?;
+    let cat = st.catalog().await?;
+    let (_, c) = cat.collection(&root, &coll)?;
     if !p.can_read(&c.id) || !p.can_write(&c.id) {
         return Err(ApiError::Forbidden(format!(
             "deleting from collection {} needs read and write access",

@@ -60,84 +60,70 @@ pub enum ImportError {
 /// At most this many rejections are listed; the count stays exact.
 const MAX_LISTED: usize = 1000;
 
-/// Checks one object before it is stored: the structural minimum every stored
-/// object must meet. Returns the problems found (empty = storable).
-pub fn check_object(raw: &RawObject, v: &Value) -> Result<StixObject, Rejected> {
-    let reject = |path: &str, code: &str, message: String| {
-        let pos = raw.position_of(stix::locate::locate(
-            &raw.bytes,
-            &stix::locate::parse_path(path),
-        ));
-        Rejected {
+/// The validation an import applies: every MUST rule of STIX 2.1 (the same
+/// checker as `threatledger validate`, patterns included), no best practices.
+pub fn import_options() -> stix::validate::Options<'static> {
+    stix::validate::Options {
+        pattern_checker: Some(&pattern::check_message),
+        disabled: &[],
+        musts_only: true,
+    }
+}
+
+/// Checks one object before it is stored: an object with any MUST error is
+/// rejected, reported with its first error (code, position, JSON path).
+pub fn check_object(raw: &RawObject, v: Value) -> Result<StixObject, Rejected> {
+    let diags = stix::validate::validate_object(raw, &v, &import_options());
+    let mut errors = diags
+        .into_iter()
+        .filter(|d| d.severity == stix::validate::Severity::Error);
+    if let Some(first) = errors.next() {
+        let more = errors.count();
+        let message = if more > 0 {
+            format!("{} (and {more} more errors)", first.message)
+        } else {
+            first.message
+        };
+        return Err(Rejected {
             index: raw.index,
-            id: v.get("id").and_then(Value::as_str).map(str::to_string),
-            line: pos.line,
-            column: pos.column,
-            path: format!(
-                "objects[{}]{}{}",
-                raw.index,
-                if path.is_empty() { "" } else { "." },
-                path
-            ),
-            code: code.to_string(),
+            id: first
+                .id
+                .or_else(|| v.get("id").and_then(Value::as_str).map(str::to_string)),
+            line: first.line,
+            column: first.column,
+            path: first.path,
+            code: first.code.to_string(),
             message,
-        }
-    };
-    let o = match StixObject::from_value(v.clone()) {
-        Ok(o) => o,
-        Err(e) => {
-            let path = match e {
-                stix::ObjectError::NoType => "",
-                _ => "id",
-            };
-            return Err(reject(path, "E001", e.to_string()));
-        }
-    };
-    match o.spec_version() {
-        Some("2.1") => {}
-        Some(other) => {
-            return Err(reject(
-                "spec_version",
-                "E002",
-                format!("spec_version is '{other}'; threatledger stores STIX 2.1 objects (expected \"2.1\")"),
-            ))
-        }
-        None if !matches!(o.kind(), stix::ObjectKind::Sco) => {
-            return Err(reject("", "E003", "missing required property 'spec_version' (STIX 2.1 §3.2)".into()))
-        }
-        None => {}
+        });
     }
-    for key in ["created", "modified"] {
-        if let Some(t) = o.get(key) {
-            let ok = t
-                .as_str()
-                .map(|s| stix::Timestamp::parse(s).map(|_| ()))
-                .unwrap_or_else(|| {
-                    Err(stix::timestamp::TimestampError {
-                        text: t.to_string(),
-                        reason: "not a string",
-                    })
-                });
-            if let Err(e) = ok {
-                return Err(reject(key, "E004", e.to_string()));
-            }
-        }
-    }
-    if let (Some(c), Some(m)) = (o.created(), o.modified()) {
-        if m < c {
-            return Err(reject(
-                "modified",
-                "E005",
-                format!("modified ({m}) is earlier than created ({c})"),
-            ));
-        }
-    }
-    Ok(o)
+    StixObject::from_value(v).map_err(|e| Rejected {
+        index: raw.index,
+        id: None,
+        line: raw.start.line,
+        column: raw.start.column,
+        path: format!("objects[{}]", raw.index),
+        code: "E005".into(),
+        message: e.to_string(),
+    })
+}
+
+/// What the reading thread hands to the storing thread.
+enum Item {
+    Object {
+        raw_index: usize,
+        start: stix::Position,
+        object: store::PreparedObject,
+    },
+    Rejected(Rejected),
+    Progress(u64, usize),
+    Fatal(ReadError),
 }
 
 /// Imports one bundle from `reader`. `progress(bytes_read, objects)` is called as
-/// objects are read.
-pub fn import_bundle<R: Read>(
+/// objects are read. Reading and checking run on a second thread, storing on this
+/// one; at most a few thousand objects are in flight, so memory stays bounded
+/// whatever the size of the bundle.
+pub fn import_bundle<R: Read + Send>(
     store: &dyn Store,
     reader: R,
     source: &str,
@@ -145,8 +131,11 @@ pub fn import_bundle<R: Read>(
     progress: &mut dyn FnMut(u64, usize),
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let mut br = BundleReader::with_limits(reader, opts.limits);
     let store_err = |error| ImportError::Store {
+        file: source.to_string(),
+        error,
+    };
+    let read_err = |error| ImportError::Read {
         file: source.to_string(),
         error,
     };
@@ -166,68 +155,120 @@ pub fn import_bundle<R: Read>(
         seconds: 0.0,
     };
     let mut n_rejected = 0usize;
-    loop {
-        let raw = match br.next_object() {
-            Ok(Some(raw)) => raw,
-            Ok(None) => break,
-            Err(error) => {
-                return Err(ImportError::Read {
-                    file: source.to_string(),
-                    error,
-                })
-            }
-        };
-        report.objects += 1;
-        if report.objects.is_multiple_of(1024) {
-            progress(br.position().offset, report.objects);
-        }
-        let value = match raw.parse() {
-            Ok(v) => v,
-            Err(error) => {
-                // A syntax error inside an object means the file is not JSON: fatal.
-                return Err(ImportError::Read {
-                    file: source.to_string(),
-                    error,
-                });
-            }
-        };
-        let outcome = match check_object(&raw, &value) {
-            Ok(o) => match tx.add(&o) {
-                Ok(_) => Ok(()),
-                Err(e @ StoreError::Conflict { .. }) => {
-                    let pos = raw.start;
-                    Err(Rejected {
-                        index: raw.index,
-                        id: Some(o.id().to_string()),
-                        line: pos.line,
-                        column: pos.column,
-                        path: format!("objects[{}]", raw.index),
-                        code: "E100".into(),
-                        message: e.to_string(),
-                    })
+    let limits = opts.limits;
+    let header = std::thread::scope(|scope| -> Result<stix::bundle::BundleHeader, ImportError> {
+        let (send, recv) = std::sync::mpsc::sync_channel::<Vec<Item>>(16);
+        let producer = scope.spawn(move || {
+            let mut br = BundleReader::with_limits(reader, limits);
+            let mut batch = Vec::with_capacity(256);
+            let mut n = 0usize;
+            loop {
+                let item = match br.next_object() {
+                    Ok(Some(raw)) => {
+                        n += 1;
+                        match raw.parse() {
+                            // A syntax error inside an object means the file is not JSON: fatal.
+                            Err(e) => Item::Fatal(e),
+                            Ok(v) => match check_object(&raw, v) {
+                                Ok(object) => {
+                                    let prepared = match raw.minified() {
+                                        Some(json) => {
+                                            store::PreparedObject::with_json(object, json)
+                                        }
+                                        None => store::PreparedObject::new(object),
+                                    };
+                                    Item::Object {
+                                        raw_index: raw.index,
+                                        start: raw.start,
+                                        object: prepared,
+                                    }
+                                }
+                                Err(r) => Item::Rejected(r),
+                            },
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => Item::Fatal(e),
+                };
+                let fatal = matches!(item, Item::Fatal(_));
+                batch.push(item);
+                if fatal || batch.len() == 256 {
+                    batch.push(Item::Progress(br.position().offset, n));
+                    if send
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(256)))
+                        .is_err()
+                        || fatal
+                    {
+                        return None;
+                    }
                 }
-                Err(e) => return Err(store_err(e)),
-            },
-            Err(r) => Err(r),
-        };
-        if let Err(r) = outcome {
-            n_rejected += 1;
-            if report.rejected.len() < MAX_LISTED {
-                report.rejected.push(r);
+            }
+            batch.push(Item::Progress(br.position().offset, n));
+            let _ = send.send(batch);
+            Some(br.header().clone())
+        });
+        for batch in recv {
+            let mut objects = Vec::with_capacity(batch.len());
+            let mut places = Vec::with_capacity(batch.len());
+            for item in batch {
+                match item {
+                    Item::Progress(bytes, n) => progress(bytes, n),
+                    Item::Fatal(e) => return Err(read_err(e)),
+                    Item::Rejected(r) => {
+                        report.objects += 1;
+                        n_rejected += 1;
+                        if report.rejected.len() < MAX_LISTED {
+                            report.rejected.push(r);
+                        }
+                    }
+                    Item::Object {
+                        raw_index,
+                        start,
+                        object,
+                    } => {
+                        places.push((raw_index, start));
+                        objects.push(object);
+                    }
+                }
+            }
+            let results = tx.add_batch(&objects).map_err(store_err)?;
+            for ((result, (raw_index, start)), object) in
+                results.into_iter().zip(places).zip(&objects)
+            {
+                report.objects += 1;
+                if let Err(e) = result {
+                    n_rejected += 1;
+                    if report.rejected.len() < MAX_LISTED {
+                        report.rejected.push(Rejected {
+                            index: raw_index,
+                            id: Some(object.object.id().to_string()),
+                            line: start.line,
+                            column: start.column,
+                            path: format!("objects[{raw_index}]"),
+                            code: "E100".into(), // conflict with a stored version (see README)
+                            message: e.to_string(),
+                        });
+                    }
+                }
             }
         }
-    }
+        match producer.join() {
+            Ok(Some(h)) => Ok(h),
+            Ok(None) => Err(store_err(StoreError::Backend(
+                "the reading thread stopped early".into(),
+            ))),
+            Err(_) => Err(store_err(StoreError::Backend(
+                "the reading thread panicked".into(),
+            ))),
+        }
+    })?;
     // Bundle-level checks once the whole top level has been read.
-    if let Some(sv) = br.header().other.get("spec_version") {
-        return Err(ImportError::Read {
-            file: source.to_string(),
-            error: ReadError::NotABundle {
-                position: Default::default(),
-                message: format!("the bundle has \"spec_version\": {sv}, a STIX 2.0 bundle; threatledger reads STIX 2.1 bundles"),
-            },
-        });
+    if let Some(sv) = header.other.get("spec_version") {
+        return Err(read_err(ReadError::NotABundle {
+            position: Default::default(),
+            message: format!("the bundle has \"spec_version\": {sv}, a STIX 2.0 bundle; threatledger reads STIX 2.1 bundles"),
+        }));
     }
-    progress(br.position().offset, report.objects);
     if n_rejected > 0 && !opts.keep_going {
         drop(tx); // rolls back: the store is unchanged
         report.seconds = started.elapsed().as_secs_f64();

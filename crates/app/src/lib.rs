@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod import;
+pub mod synth;
 
 use std::path::Path;
 

@@ -291,7 +291,8 @@ pub fn pull(
         let mut tx = store.begin_import(&ImportOptions {
             collection: opts.into_collection.clone(),
         })?;
-        for (i, v) in page.objects.iter().enumerate() {
+        let got_objects = !page.objects.is_empty();
+        for (i, v) in page.objects.into_iter().enumerate() {
             let raw = RawObject {
                 index: i,
                 start: Position::default(),
@@ -324,7 +325,7 @@ pub fn pull(
         match (page.more, page.next) {
             (true, Some(n)) => next = Some(n),
             // `more` without `next`: page on by date (servers that paginate by added_after).
-            (true, None) if page.date_added_last.is_some() && !page.objects.is_empty() => {
+            (true, None) if page.date_added_last.is_some() && got_objects => {
                 added_after = page.date_added_last.clone();
                 next = None;
             }

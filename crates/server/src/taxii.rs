@@ -15,7 +15,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use stix::{StixObject, Timestamp};
 use store::taxii::{AuditEvent, Collection};
-use store::{Query, RawPage, RawStored, VersionSpec};
+use store::{PreparedObject, Query, RawPage, RawStored, VersionSpec};
 
 use crate::auth::{Auth, Principal};
 use crate::error::ApiError;
@@ -45,21 +45,23 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
-/// Checks one posted object. Today the structural checks of the importer; the
-/// full STIX validator replaces this call when it lands (one line).
-fn check_object(index: usize, v: &Value) -> Result<StixObject, Failure> {
+/// Checks one posted object with the validation every import applies (all MUST
+/// rules of STIX 2.1, patterns included: `app::import::check_object`). The one
+/// place to change what the server accepts.
+fn check_object(index: usize, v: Value) -> Result<StixObject, Failure> {
     let raw = stix::RawObject {
         index,
         start: stix::Position::default(),
         bytes: Vec::new(),
     };
+    let version = v
+        .get("modified")
+        .or_else(|| v.get("created"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     app::import::check_object(&raw, v).map_err(|r| Failure {
         id: r.id,
-        version: v
-            .get("modified")
-            .or_else(|| v.get("created"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        version,
         message: format!("{} at {}: {}", r.code, r.path, r.message),
     })
 }
@@ -603,7 +605,7 @@ async fn add_objects(
 }
 
 /// A TAXII envelope (§3.7): `{"objects": [...]}`; `more` and `next` are ignored.
-fn parse_envelope(bytes: &[u8]) -> Result<(Vec<StixObject>, Vec<Failure>), ApiError> {
+fn parse_envelope(bytes: &[u8]) -> Result<(Vec<PreparedObject>, Vec<Failure>), ApiError> {
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
     let Value::Object(mut m) = v else {
@@ -618,9 +620,9 @@ fn parse_envelope(bytes: &[u8]) -> Result<(Vec<StixObject>, Vec<Failure>), ApiEr
     };
     let mut ok = Vec::with_capacity(objects.len());
     let mut failed = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
+    for (i, o) in objects.into_iter().enumerate() {
         match check_object(i, o) {
-            Ok(obj) => ok.push(obj),
+            Ok(obj) => ok.push(PreparedObject::new(obj)),
             Err(f) => failed.push(f),
         }
     }

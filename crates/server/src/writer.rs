@@ -8,9 +8,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use stix::{StixObject, Timestamp};
+use stix::Timestamp;
 use store::taxii::{AuditEvent, StatusRecord};
-use store::{AddOutcome, ImportOptions, Store, StoreError, VersionSpec};
+use store::{AddOutcome, ImportOptions, PreparedObject, Store, StoreError, VersionSpec};
 use tokio::sync::oneshot;
 
 /// An object of an envelope that was not stored, and why.
@@ -28,8 +28,8 @@ pub struct Envelope {
     pub user: String,
     pub status_id: String,
     pub request_timestamp: Timestamp,
-    /// Objects that passed validation.
-    pub objects: Vec<StixObject>,
+    /// Objects that passed validation, prepared for storage off the writer thread.
+    pub objects: Vec<PreparedObject>,
     /// Objects that failed validation.
     pub failures: Vec<Failure>,
     pub audit: AuditEvent,
@@ -233,11 +233,13 @@ fn import_group(
         collection: Some(coll.to_string()),
     })?;
     for p in envelopes.iter_mut().filter(|p| p.env.collection == coll) {
-        for o in &p.env.objects {
-            let version = o.version().map(|v| v.as_str().to_string());
-            match tx.add(o) {
+        let results = tx.add_batch(&p.env.objects)?;
+        for (o, r) in p.env.objects.iter().zip(results) {
+            let id = o.object.id().as_str();
+            let version = o.version.as_ref().map(|v| v.as_str().to_string());
+            match r {
                 Ok(outcome) => {
-                    let mut s = json!({"id": o.id().as_str()});
+                    let mut s = json!({"id": id});
                     if let Some(v) = &version {
                         s["version"] = json!(v);
                     }
@@ -246,12 +248,11 @@ fn import_group(
                     }
                     p.successes.push(s);
                 }
-                Err(e @ StoreError::Conflict { .. }) => p.failures.push(Failure {
-                    id: Some(o.id().to_string()),
+                Err(e) => p.failures.push(Failure {
+                    id: Some(id.to_string()),
                     version,
                     message: e.to_string(),
                 }),
-                Err(e) => return Err(e),
             }
         }
         p.body = Some(status_body(&p.env, &p.successes, &p.failures).to_string());

@@ -66,6 +66,41 @@ impl RawObject {
         })
     }
 
+    /// The object's text without the whitespace between tokens: the same JSON,
+    /// byte for byte inside strings and numbers. Only meaningful after `parse`
+    /// succeeded (then it is valid UTF-8 JSON).
+    pub fn minified(&self) -> Option<String> {
+        let b = &self.bytes;
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    while i < b.len() {
+                        match memchr::memchr2(b'"', b'\\', &b[i..]) {
+                            Some(k) if b[i + k] == b'\\' => i += k + 2,
+                            Some(k) => {
+                                i += k + 1;
+                                break;
+                            }
+                            None => i = b.len(),
+                        }
+                    }
+                    out.extend_from_slice(&b[start..i.min(b.len())]);
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
     /// The position of a byte offset inside this object's text.
     pub fn position_of(&self, byte_offset: usize) -> Position {
         let mut p = self.start;
@@ -313,7 +348,25 @@ impl<R: Read> BundleReader<R> {
         }
     }
 
+    /// Advances the position over `bytes` (already consumed from the buffer).
+    fn advance_over(pos: &mut Position, bytes: &[u8]) {
+        pos.offset += bytes.len() as u64;
+        match bytes.iter().rposition(|&c| c == b'\n') {
+            Some(last_nl) => {
+                pos.line += bytes.iter().filter(|&&c| c == b'\n').count() as u32;
+                pos.column = 1 + bytes[last_nl + 1..]
+                    .iter()
+                    .filter(|&&c| c & 0xC0 != 0x80)
+                    .count() as u32;
+            }
+            None => pos.column += bytes.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u32,
+        }
+    }
+
     /// Copies one complete JSON value (whose first byte is next) into `out`.
+    ///
+    /// Works on whole buffer chunks: a tight loop tracks strings, escapes and depth,
+    /// and the chunk is copied at once (this is the hot loop of every import).
     fn capture_value(
         &mut self,
         out: &mut Vec<u8>,
@@ -323,46 +376,73 @@ impl<R: Read> BundleReader<R> {
     ) -> Result<(), ReadError> {
         let start = self.pos;
         let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escape = false;
         loop {
             if self.pos_in_buf >= self.len && !self.fill()? {
                 return Err(self.truncated(context));
             }
-            let b = self.buf[self.pos_in_buf];
-            match b {
-                b'"' => {
-                    self.bump()?;
-                    out.push(b);
-                    self.capture_string_rest(out, limit, start, context)?;
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    if depth0 + depth > self.limits.max_depth {
-                        return Err(ReadError::TooDeep {
-                            position: self.pos,
-                            context: context.to_string(),
-                            limit: self.limits.max_depth,
-                        });
+            let chunk = &self.buf[self.pos_in_buf..self.len];
+            let mut i = 0;
+            let mut done = false;
+            let mut too_deep = false;
+            while i < chunk.len() {
+                let b = chunk[i];
+                if in_string {
+                    if escape {
+                        escape = false;
+                    } else if b == b'\\' {
+                        escape = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    } else {
+                        // Skip ahead to the next quote or backslash.
+                        let rest = &chunk[i + 1..];
+                        i += 1 + memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+                        continue;
                     }
-                    self.bump()?;
-                    out.push(b);
+                    i += 1;
+                    continue;
                 }
-                b'}' | b']' => {
-                    if depth == 0 {
-                        // The end of an enclosing container: a scalar value ended.
-                        return Ok(());
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth0 + depth > self.limits.max_depth {
+                            too_deep = true;
+                            break;
+                        }
                     }
-                    depth -= 1;
-                    self.bump()?;
-                    out.push(b);
-                    if depth == 0 {
-                        return Ok(());
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            // The end of an enclosing container: a scalar value ended.
+                            done = true;
+                            break;
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            i += 1;
+                            done = true;
+                            break;
+                        }
                     }
+                    b',' if depth == 0 => {
+                        done = true;
+                        break;
+                    }
+                    _ => {}
                 }
-                b',' if depth == 0 => return Ok(()),
-                _ => {
-                    self.bump()?;
-                    out.push(b);
-                }
+                i += 1;
+            }
+            out.extend_from_slice(&chunk[..i]);
+            Self::advance_over(&mut self.pos, &chunk[..i]);
+            self.pos_in_buf += i;
+            if too_deep {
+                return Err(ReadError::TooDeep {
+                    position: self.pos,
+                    context: context.to_string(),
+                    limit: self.limits.max_depth,
+                });
             }
             if out.len() > limit {
                 return Err(ReadError::TooLarge {
@@ -370,6 +450,9 @@ impl<R: Read> BundleReader<R> {
                     context: context.to_string(),
                     limit,
                 });
+            }
+            if done {
+                return Ok(());
             }
         }
     }
@@ -720,6 +803,18 @@ mod tests {
             "]".repeat(100_000)
         );
         check(&deep, Err("nested deeper than 64"));
+    }
+
+    #[test]
+    fn minified_keeps_strings_and_numbers() {
+        let input = "{\"type\":\"bundle\",\"objects\":[ {\n  \"a\" : \"x  y\\\" \\n\",\n  \"n\": 1.50e3 , \"l\": [ 1 , 2 ] } ]}";
+        let mut r = BundleReader::new(input.as_bytes());
+        let o = r.next_object().unwrap().unwrap();
+        o.parse().unwrap();
+        assert_eq!(
+            o.minified().unwrap(),
+            r#"{"a":"x  y\" \n","n":1.50e3,"l":[1,2]}"#
+        );
     }
 
     #[test]

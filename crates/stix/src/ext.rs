@@ -65,6 +65,10 @@ impl Tlp {
             Tlp::Red => "TLP:RED",
         }
     }
+    /// The value of `tlp_2_0` in the TLP 2.0 marking extension (`amber+strict`).
+    pub fn v2_value(self) -> &'static str {
+        self.key()
+    }
     fn key(self) -> &'static str {
         match self {
             Tlp::Clear => "clear",

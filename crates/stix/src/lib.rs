@@ -12,9 +12,12 @@ pub mod ext;
 pub mod id;
 pub mod locate;
 pub mod object;
+pub mod schema;
 pub mod sco_id;
 pub mod timestamp;
 pub mod types;
+pub mod validate;
+pub mod vocab;
 
 pub use bundle::{BundleReader, Limits, Position, RawObject, ReadError};
 pub use id::StixId;

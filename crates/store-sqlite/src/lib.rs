@@ -1,16 +1,22 @@
 //! The embedded SQLite backend: one database file in WAL mode, one writer
 //! connection and a small pool of readers.
 //!
-//! Tables: `objects` (every version: seq = addition order, JSON text, the columns
-//! queries filter on), `latest` (per id: first/last version, revocation, TLP and
-//! relationship type of the latest version), `refs` (the `*_ref(s)` of each
-//! object's latest version, for traversal) and `collection_objects` (TAXII
-//! collection membership with its own addition order).
+//! Tables:
+//! - `latest`: one row per id ever seen (stored, or only referenced), with a dense
+//!   integer `n` that every other table uses instead of the id text, and the state
+//!   of the latest version (first/last version, revocation, TLP, author,
+//!   relationship type). `type` is NULL for ids only referenced so far.
+//! - `objects`: every version, `seq` = addition time in microseconds (unique,
+//!   strictly increasing: the pagination cursor and the `added_after` filter).
+//! - `refs`: the `*_ref(s)` of each object's latest version as `(src_n, prop,
+//!   dst_n)` integers, for traversal.
+//! - `collection_objects`: TAXII collection membership with its own addition time.
 //!
 //! **Architecture invariant:** this is the only crate that knows SQLite; every
 //! write happens inside one transaction per import, so a process killed at any
 //! moment leaves the previous consistent state.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,51 +35,45 @@ pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema.
-    "CREATE TABLE objects (
+    "CREATE TABLE latest (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT,
+        first_ns INTEGER NOT NULL DEFAULT 0,
+        last_ns INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        tlp INTEGER,
+        -- Author, kept only for AMBER+STRICT objects (the one case visibility needs it).
+        strict_author TEXT,
+        rel_type TEXT
+    );
+    CREATE TABLE objects (
         seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL,
-        type TEXT NOT NULL,
-        version TEXT NOT NULL,
+        n INTEGER NOT NULL,
         version_ns INTEGER NOT NULL,
+        type TEXT NOT NULL,
         spec_version TEXT,
-        created_by_ref TEXT,
+        strict_author TEXT,
         revoked INTEGER NOT NULL,
         tlp INTEGER,
-        added_us INTEGER NOT NULL,
         json TEXT NOT NULL,
-        UNIQUE (id, version)
+        UNIQUE (n, version_ns)
     );
     CREATE INDEX objects_type ON objects (type, seq);
-    CREATE INDEX objects_added ON objects (added_us);
-    CREATE TABLE latest (
-        id TEXT PRIMARY KEY,
-        type TEXT NOT NULL,
-        first_ns INTEGER NOT NULL,
-        last_ns INTEGER NOT NULL,
-        revoked INTEGER NOT NULL,
-        tlp INTEGER,
-        created_by_ref TEXT,
-        rel_type TEXT
-    ) WITHOUT ROWID;
-    CREATE INDEX latest_type ON latest (type);
     CREATE TABLE refs (
-        src_id TEXT NOT NULL,
-        src_type TEXT NOT NULL,
+        src_n INTEGER NOT NULL,
         prop TEXT NOT NULL,
-        dst_id TEXT NOT NULL
-    );
-    CREATE INDEX refs_src ON refs (src_id);
-    CREATE INDEX refs_dst ON refs (dst_id);
+        dst_n INTEGER NOT NULL,
+        PRIMARY KEY (src_n, prop, dst_n)
+    ) WITHOUT ROWID;
+    CREATE INDEX refs_dst ON refs (dst_n);
     CREATE TABLE collection_objects (
         cseq INTEGER PRIMARY KEY,
         collection TEXT NOT NULL,
-        id TEXT NOT NULL,
-        version TEXT NOT NULL,
+        n INTEGER NOT NULL,
         version_ns INTEGER NOT NULL,
-        added_us INTEGER NOT NULL,
-        UNIQUE (collection, id, version)
-    );
-    CREATE INDEX collection_objects_id ON collection_objects (collection, id, version_ns);",
+        UNIQUE (collection, n, version_ns)
+    );",
     // 2: the TAXII server's users, collections, rights, status and audit log.
     taxii::MIGRATION,
 ];
@@ -86,8 +86,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-    /// Last `added_us` handed out: additions get strictly increasing times so that
-    /// `added_after` never splits a group of equal timestamps.
+    /// Last addition time handed out (µs): additions get strictly increasing times
+    /// so that `added_after` never splits a group of equal timestamps.
     last_added: Mutex<i64>,
 }
 
@@ -100,10 +100,11 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     c.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(be)?;
     c.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        "PRAGMA page_size = 8192;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = OFF;
-         PRAGMA cache_size = -65536;
+         PRAGMA cache_size = -131072;
          PRAGMA temp_store = MEMORY;",
     )
     .map_err(be)?;
@@ -123,24 +124,90 @@ impl SqliteStore {
         }
         let mut w = open_conn(&path)?;
         migrate(&mut w)?;
-        let last: i64 = w
-            .query_row(
-                "SELECT MAX(m) FROM (SELECT MAX(added_us) AS m FROM objects UNION ALL SELECT MAX(added_us) FROM collection_objects)",
-                [],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .map_err(be)?
-            .unwrap_or(0);
         Ok(SqliteStore {
             path,
             writer: Mutex::new(w),
             readers: Mutex::new(Vec::new()),
-            last_added: Mutex::new(last),
+            last_added: Mutex::new(0),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The rows of a query, each mapped by `map(seq, json, id, version)` (the
+    /// version text read by SQLite from the JSON, so that callers need not parse it);
+    /// returns them with `next` and `more`.
+    fn query_rows<T>(
+        &self,
+        q: &Query,
+        map: impl Fn(i64, String, String, Option<String>) -> Result<T, StoreError>,
+    ) -> Result<Rows<T>, StoreError> {
+        let coll = q.collection.is_some();
+        let mut sql = if let Some(c) = &q.collection {
+            let mut s = Sql::new(
+                "SELECT c.cseq, o.json, l.id, COALESCE(o.json ->> '$.modified', o.json ->> '$.created') FROM collection_objects c
+                 JOIN objects o ON o.n = c.n AND o.version_ns = c.version_ns
+                 JOIN latest l ON l.n = c.n WHERE ",
+            );
+            let p = s.arg(c.clone());
+            s.push(&format!("c.collection = {p}"));
+            s
+        } else {
+            Sql::new("SELECT o.seq, o.json, l.id, COALESCE(o.json ->> '$.modified', o.json ->> '$.created') FROM objects o JOIN latest l ON l.n = o.n WHERE 1 = 1")
+        };
+        let seq_col = if coll { "c.cseq" } else { "o.seq" };
+        if !q.ids.is_empty() {
+            sql.list("l.id", &q.ids);
+        }
+        if !q.types.is_empty() {
+            sql.list("o.type", &q.types);
+        }
+        if !q.spec_versions.is_empty() {
+            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
+            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
+        }
+        if let Some(t) = &q.added_after {
+            let p = sql.arg(t.unix_micros());
+            sql.push(&format!(" AND {seq_col} > {p}"));
+        }
+        if let Some(n) = &q.next {
+            let p = sql.arg(parse_cursor(n)?);
+            sql.push(&format!(" AND {seq_col} > {p}"));
+        }
+        version_clause(&mut sql, &q.versions, coll);
+        if q.revoked == Revoked::Exclude {
+            sql.push(" AND l.revoked = 0");
+        }
+        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.strict_author");
+        sql.push(&format!(" ORDER BY {seq_col}"));
+        if let Some(limit) = q.limit {
+            let p = sql.arg((limit as i64).saturating_add(1));
+            sql.push(&format!(" LIMIT {p}"));
+        }
+        self.with_reader(|c| {
+            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
+            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(be)? {
+                let seq: i64 = r.get(0).map_err(be)?;
+                let json: String = r.get(1).map_err(be)?;
+                let id: String = r.get(2).map_err(be)?;
+                let version: Option<String> = r.get(3).map_err(be)?;
+                out.push((seq, map(seq, json, id, version)?));
+            }
+            let more = q.limit.is_some_and(|l| out.len() > l);
+            if more {
+                out.truncate(q.limit.unwrap_or(0));
+            }
+            let next = if more {
+                out.last().map(|o| format!("s{:x}", o.0))
+            } else {
+                None
+            };
+            Ok((out, next, more))
+        })
     }
 
     fn with_reader<T>(
@@ -160,81 +227,19 @@ impl SqliteStore {
         res
     }
 
-    /// The rows of a query, each mapped by `map(seq, json, added_us, version, id)`;
-    /// returns them with `next` and `more`.
-    fn query_rows<T>(
-        &self,
-        q: &Query,
-        map: impl Fn(i64, String, i64, String, String) -> Result<T, StoreError>,
-    ) -> Result<Rows<T>, StoreError> {
-        let mut sql = Sql {
-            text: String::new(),
-            args: Vec::new(),
-        };
-        let coll = q.collection.is_some();
-        if let Some(c) = &q.collection {
-            sql.push("SELECT c.cseq, o.json, c.added_us, o.version, o.id FROM collection_objects c JOIN objects o ON o.id = c.id AND o.version = c.version JOIN latest l ON l.id = c.id WHERE ");
-            let p = sql.arg(c.clone());
-            sql.push(&format!("c.collection = {p}"));
-        } else {
-            sql.push("SELECT o.seq, o.json, o.added_us, o.version, o.id FROM objects o JOIN latest l ON l.id = o.id WHERE 1 = 1");
-        }
-        let (seq_col, added_col) = if coll {
-            ("c.cseq", "c.added_us")
-        } else {
-            ("o.seq", "o.added_us")
-        };
-        if !q.ids.is_empty() {
-            sql.list("o.id", &q.ids);
-        }
-        if !q.types.is_empty() {
-            sql.list("o.type", &q.types);
-        }
-        if !q.spec_versions.is_empty() {
-            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
-            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
-        }
-        if let Some(t) = &q.added_after {
-            let p = sql.arg(t.unix_micros());
-            sql.push(&format!(" AND {added_col} > {p}"));
-        }
-        if let Some(n) = &q.next {
-            let p = sql.arg(parse_cursor(n)?);
-            sql.push(&format!(" AND {seq_col} > {p}"));
-        }
-        version_clause(&mut sql, &q.versions, coll);
-        if q.revoked == Revoked::Exclude {
-            sql.push(" AND l.revoked = 0");
-        }
-        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.created_by_ref");
-        sql.push(&format!(" ORDER BY {seq_col}"));
-        if let Some(limit) = q.limit {
-            let p = sql.arg((limit as i64).saturating_add(1));
-            sql.push(&format!(" LIMIT {p}"));
-        }
-        self.with_reader(|c| {
-            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
-            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(be)? {
-                let seq: i64 = r.get(0).map_err(be)?;
-                let json: String = r.get(1).map_err(be)?;
-                let added: i64 = r.get(2).map_err(be)?;
-                let version: String = r.get(3).map_err(be)?;
-                let id: String = r.get(4).map_err(be)?;
-                out.push((seq, map(seq, json, added, version, id)?));
-            }
-            let more = q.limit.is_some_and(|l| out.len() > l);
-            if more {
-                out.truncate(q.limit.unwrap_or(0));
-            }
-            let next = if more {
-                out.last().map(|o| format!("s{:x}", o.0))
-            } else {
-                None
-            };
-            Ok((out, next, more))
-        })
+    /// Brings the addition clock up to what is in the database (another process may
+    /// have written since). Called with the write lock held.
+    fn sync_clock(&self, c: &Connection) -> Result<(), StoreError> {
+        let db_max: i64 = c
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT MAX(seq) FROM objects), 0), COALESCE((SELECT MAX(cseq) FROM collection_objects), 0))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(be)?;
+        let mut last = self.last_added.lock().unwrap_or_else(|p| p.into_inner());
+        *last = (*last).max(db_max);
+        Ok(())
     }
 
     fn next_added(&self) -> i64 {
@@ -291,15 +296,90 @@ fn tlp_rank(t: Tlp) -> i64 {
     }
 }
 
+fn rank_tlp(r: Option<i64>) -> Option<Tlp> {
+    r.and_then(|r| Tlp::ALL.get(r as usize).copied())
+}
+
 fn version_ns(t: &Option<Timestamp>) -> i64 {
     t.as_ref()
         .map(|t| t.unix_seconds() * 1_000_000_000 + t.subsec_nanos() as i64)
         .unwrap_or(0)
 }
 
-/// Properties not followed by traversal: markings say how to share, not what is related.
-fn is_traversed_ref(path: &str) -> bool {
-    !(path.starts_with("object_marking_refs") || path.starts_with("granular_markings"))
+/// The dense number of an id, creating a placeholder row for ids not seen before.
+fn resolve(c: &Connection, cache: &mut HashMap<String, i64>, id: &str) -> Result<i64, StoreError> {
+    if let Some(n) = cache.get(id) {
+        return Ok(*n);
+    }
+    let found: Option<i64> = c
+        .prepare_cached("SELECT n FROM latest WHERE id = ?1")
+        .map_err(be)?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map_err(be)?;
+    let n = match found {
+        Some(n) => n,
+        None => {
+            c.prepare_cached("INSERT INTO latest (id) VALUES (?1)")
+                .map_err(be)?
+                .execute([id])
+                .map_err(be)?;
+            c.last_insert_rowid()
+        }
+    };
+    // Bounded: memory must not grow with the size of an import.
+    if cache.len() >= 100_000 {
+        cache.clear();
+    }
+    cache.insert(id.to_string(), n);
+    Ok(n)
+}
+
+/// Rows of `refs` per multi-row INSERT: one statement per 64 rows costs a fraction
+/// of 64 statements.
+const REFS_BATCH: usize = 64;
+
+fn insert_refs_rows(c: &Connection, rows: &[(i64, String, i64)]) -> Result<(), StoreError> {
+    let mut chunks = rows.chunks_exact(REFS_BATCH);
+    if rows.len() >= REFS_BATCH {
+        let sql = format!(
+            "INSERT OR IGNORE INTO refs (src_n, prop, dst_n) VALUES {}",
+            vec!["(?, ?, ?)"; REFS_BATCH].join(", ")
+        );
+        let mut st = c.prepare_cached(&sql).map_err(be)?;
+        for chunk in chunks.by_ref() {
+            let mut i = 1;
+            for (src, prop, dst) in chunk {
+                st.raw_bind_parameter(i, src).map_err(be)?;
+                st.raw_bind_parameter(i + 1, prop).map_err(be)?;
+                st.raw_bind_parameter(i + 2, dst).map_err(be)?;
+                i += 3;
+            }
+            st.raw_execute().map_err(be)?;
+        }
+    }
+    let mut st = c
+        .prepare_cached("INSERT OR IGNORE INTO refs (src_n, prop, dst_n) VALUES (?1, ?2, ?3)")
+        .map_err(be)?;
+    for (src, prop, dst) in chunks.remainder() {
+        st.execute(params![src, prop, dst]).map_err(be)?;
+    }
+    Ok(())
+}
+
+/// Resolves the targets of `refs` and queues the rows (written by `flush_refs`).
+fn queue_refs(
+    c: &Connection,
+    cache: &mut HashMap<String, i64>,
+    pending: &mut Vec<(i64, String, i64)>,
+    n: i64,
+    refs: &[(String, String)],
+) -> Result<(), StoreError> {
+    for (prop, dst) in refs {
+        let dst_n = resolve(c, cache, dst)?;
+        pending.push((n, prop.clone(), dst_n));
+    }
+    Ok(())
 }
 
 struct SqliteImport<'a> {
@@ -307,171 +387,276 @@ struct SqliteImport<'a> {
     conn: MutexGuard<'a, Connection>,
     collection: Option<String>,
     summary: ImportSummary,
+    cache: HashMap<String, i64>,
+    /// `refs` rows not yet written (batched; flushed before anything reads or
+    /// deletes refs, and at commit).
+    pending_refs: Vec<(i64, String, i64)>,
     open: bool,
 }
 
-impl<'a> SqliteImport<'a> {
-    fn add_inner(&mut self, o: &StixObject) -> Result<AddOutcome, StoreError> {
+impl SqliteImport<'_> {
+    fn add_inner(&mut self, p: &PreparedObject) -> Result<AddOutcome, StoreError> {
+        let c: &Connection = &self.conn;
+        let o = &p.object;
         let id = o.id().as_str();
         let ty = o.object_type();
-        let version = o.version();
-        let vtext = version.as_ref().map(|v| v.as_str()).unwrap_or("");
-        let vns = version_ns(&version);
-        let json = o.to_json();
-        let tlp = store::tlp_of(o).map(tlp_rank);
-        let revoked = o.revoked() as i64;
-        let created_by = o.created_by_ref();
+        let vns = version_ns(&p.version);
+        let tlp = p.tlp.map(tlp_rank);
+        let revoked = p.revoked as i64;
+        let strict_author = if p.tlp == Some(Tlp::AmberStrict) {
+            o.created_by_ref()
+        } else {
+            None
+        };
+        let rel_type = p.relationship_type.as_deref();
         let added = self.store.next_added();
-        let c = &*self.conn;
 
-        let inserted = c
+        // One lookup gives the id's number and the state of its latest version.
+        let cur: Option<(i64, bool, i64, i64)> = c
             .prepare_cached(
-                "INSERT INTO objects (id, type, version, version_ns, spec_version, created_by_ref, revoked, tlp, added_us, json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id, version) DO NOTHING",
+                "SELECT n, type IS NOT NULL, first_ns, last_ns FROM latest WHERE id = ?1",
             )
             .map_err(be)?
-            .execute(params![id, ty, vtext, vns, o.spec_version(), created_by, revoked, tlp, added, json])
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()
             .map_err(be)?;
-        let mut outcome = AddOutcome::Added;
-        if inserted == 0 {
-            let old: String = c
-                .prepare_cached("SELECT json FROM objects WHERE id = ?1 AND version = ?2")
-                .map_err(be)?
-                .query_row(params![id, vtext], |r| r.get(0))
-                .map_err(be)?;
-            let same = old == json
-                || serde_json::from_str::<Value>(&old).ok().as_ref()
-                    == Some(&Value::Object(o.properties().clone()));
-            if same {
-                outcome = AddOutcome::Unchanged;
-            } else if version.is_none() {
-                // Unversioned objects (SCOs) have one version: the latest content wins,
-                // re-added so that readers see it as new.
-                c.prepare_cached("DELETE FROM objects WHERE id = ?1 AND version = ''")
-                    .map_err(be)?
-                    .execute([id])
-                    .map_err(be)?;
+        let insert_object = |n: i64| -> Result<usize, StoreError> {
+            c.prepare_cached(
+                "INSERT INTO objects (seq, n, version_ns, type, spec_version, strict_author, revoked, tlp, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (n, version_ns) DO NOTHING",
+            )
+            .map_err(be)?
+            .execute(params![added, n, vns, ty, o.spec_version(), strict_author, revoked, tlp, p.json])
+            .map_err(be)
+        };
+        let (n, outcome) = match cur {
+            None => {
+                // A new id: its latest state is this version.
                 c.prepare_cached(
-                    "INSERT INTO objects (id, type, version, version_ns, spec_version, created_by_ref, revoked, tlp, added_us, json)
-                     VALUES (?1, ?2, '', 0, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO latest (id, type, first_ns, last_ns, revoked, tlp, strict_author, rel_type)
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(be)?
-                .execute(params![id, ty, o.spec_version(), created_by, revoked, tlp, added, json])
+                .execute(params![id, ty, vns, revoked, tlp, strict_author, rel_type])
                 .map_err(be)?;
-                outcome = AddOutcome::Replaced;
-            } else {
-                return Err(StoreError::Conflict {
-                    id: id.to_string(),
-                    version: vtext.to_string(),
-                });
+                let n = c.last_insert_rowid();
+                self.cache.insert(id.to_string(), n);
+                insert_object(n)?;
+                queue_refs(c, &mut self.cache, &mut self.pending_refs, n, &p.refs)?;
+                (n, AddOutcome::Added)
             }
-        }
-
-        if outcome != AddOutcome::Unchanged {
-            self.update_latest(
-                o,
-                vns,
-                revoked,
-                tlp,
-                created_by,
-                outcome == AddOutcome::Replaced,
-            )?;
-        }
+            Some((n, has_versions, first_ns, last_ns)) => {
+                let mut outcome = AddOutcome::Added;
+                if insert_object(n)? == 0 {
+                    let old: String = c
+                        .prepare_cached("SELECT json FROM objects WHERE n = ?1 AND version_ns = ?2")
+                        .map_err(be)?
+                        .query_row(params![n, vns], |r| r.get(0))
+                        .map_err(be)?;
+                    let same = old == p.json
+                        || serde_json::from_str::<Value>(&old).ok().as_ref()
+                            == Some(&Value::Object(o.properties().clone()));
+                    if same {
+                        outcome = AddOutcome::Unchanged;
+                    } else if p.version.is_none() {
+                        // Unversioned objects (SCOs) have one version: the latest content
+                        // wins, re-added so that readers see it as new.
+                        c.prepare_cached(
+                            "UPDATE objects SET seq = ?3, type = ?4, spec_version = ?5, strict_author = ?6, revoked = ?7, tlp = ?8, json = ?9
+                             WHERE n = ?1 AND version_ns = ?2",
+                        )
+                        .map_err(be)?
+                        .execute(params![n, vns, added, ty, o.spec_version(), strict_author, revoked, tlp, p.json])
+                        .map_err(be)?;
+                        outcome = AddOutcome::Replaced;
+                    } else {
+                        return Err(StoreError::Conflict {
+                            id: id.to_string(),
+                            version: p
+                                .version
+                                .as_ref()
+                                .map(|v| v.to_string())
+                                .unwrap_or_default(),
+                        });
+                    }
+                }
+                if outcome != AddOutcome::Unchanged {
+                    let becomes_latest =
+                        !has_versions || outcome == AddOutcome::Replaced || vns >= last_ns;
+                    let first = if has_versions { first_ns.min(vns) } else { vns };
+                    if becomes_latest {
+                        c.prepare_cached(
+                            "UPDATE latest SET type = ?2, first_ns = ?3, last_ns = ?4, revoked = ?5, tlp = ?6, strict_author = ?7, rel_type = ?8
+                             WHERE n = ?1",
+                        )
+                        .map_err(be)?
+                        .execute(params![n, ty, first, vns, revoked, tlp, strict_author, rel_type])
+                        .map_err(be)?;
+                        if has_versions {
+                            insert_refs_rows(c, &self.pending_refs)?;
+                            self.pending_refs.clear();
+                            c.prepare_cached("DELETE FROM refs WHERE src_n = ?1")
+                                .map_err(be)?
+                                .execute([n])
+                                .map_err(be)?;
+                        }
+                        queue_refs(c, &mut self.cache, &mut self.pending_refs, n, &p.refs)?;
+                    } else if first != first_ns {
+                        c.prepare_cached("UPDATE latest SET first_ns = ?2 WHERE n = ?1")
+                            .map_err(be)?
+                            .execute(params![n, first])
+                            .map_err(be)?;
+                    }
+                }
+                (n, outcome)
+            }
+        };
 
         if let Some(coll) = &self.collection {
-            let n = self
-                .conn
+            let inserted = c
                 .prepare_cached(
-                    "INSERT INTO collection_objects (collection, id, version, version_ns, added_us) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (collection, id, version) DO NOTHING",
+                    "INSERT INTO collection_objects (cseq, collection, n, version_ns) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (collection, n, version_ns) DO NOTHING",
                 )
                 .map_err(be)?
-                .execute(params![coll, id, vtext, vns, added])
+                .execute(params![added, coll, n, vns])
                 .map_err(be)?;
-            if n == 0 && outcome == AddOutcome::Replaced {
-                self.conn
-                    .prepare_cached("UPDATE collection_objects SET added_us = ?3, cseq = (SELECT MAX(cseq) + 1 FROM collection_objects) WHERE collection = ?1 AND id = ?2")
-                    .map_err(be)?
-                    .execute(params![coll, id, added])
-                    .map_err(be)?;
+            if inserted == 0 && outcome == AddOutcome::Replaced {
+                c.prepare_cached(
+                    "UPDATE collection_objects SET cseq = ?3 WHERE collection = ?1 AND n = ?2",
+                )
+                .map_err(be)?
+                .execute(params![coll, n, added])
+                .map_err(be)?;
             }
         }
         Ok(outcome)
     }
+}
 
-    fn update_latest(
-        &self,
-        o: &StixObject,
-        vns: i64,
-        revoked: i64,
-        tlp: Option<i64>,
-        created_by: Option<&str>,
-        force: bool,
-    ) -> Result<(), StoreError> {
-        let c = &*self.conn;
-        let id = o.id().as_str();
-        let cur: Option<(i64, i64)> = c
-            .prepare_cached("SELECT first_ns, last_ns FROM latest WHERE id = ?1")
-            .map_err(be)?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+/// Rows per multi-row INSERT of new objects (9 parameters each).
+const NEW_BATCH: usize = 64;
+
+impl SqliteImport<'_> {
+    fn count(&mut self, r: AddOutcome) {
+        match r {
+            AddOutcome::Added => self.summary.added += 1,
+            AddOutcome::Unchanged => self.summary.unchanged += 1,
+            AddOutcome::Replaced => self.summary.replaced += 1,
+        }
+    }
+
+    fn flush_refs_if_large(&mut self) -> Result<(), StoreError> {
+        if self.pending_refs.len() >= 4 * REFS_BATCH {
+            insert_refs_rows(&self.conn, &self.pending_refs)?;
+            self.pending_refs.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes objects whose ids are not stored yet (and distinct): their `latest`
+    /// rows and versions with multi-row INSERTs, numbered from the current maximum.
+    fn add_new(&mut self, objs: &[&PreparedObject]) -> Result<(), StoreError> {
+        let c: &Connection = &self.conn;
+        let latest_sql = |k: usize| {
+            format!(
+                "INSERT INTO latest (n, id, type, first_ns, last_ns, revoked, tlp, strict_author, rel_type) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; k].join(", ")
+            )
+        };
+        let objects_sql = |k: usize| {
+            format!(
+                "INSERT INTO objects (seq, n, version_ns, type, spec_version, strict_author, revoked, tlp, json) VALUES {}",
+                vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; k].join(", ")
+            )
+        };
+        let mut next_n: i64 = c
+            .query_row("SELECT COALESCE(MAX(n), 0) + 1 FROM latest", [], |r| {
+                r.get(0)
+            })
             .map_err(be)?;
-        let rel_type = if o.object_type() == "relationship" {
-            o.get_str("relationship_type")
-        } else {
-            None
-        };
-        let becomes_latest = match cur {
-            None => true,
-            Some((_, last)) => force || vns >= last,
-        };
-        match cur {
-            None => {
-                c.prepare_cached(
-                    "INSERT INTO latest (id, type, first_ns, last_ns, revoked, tlp, created_by_ref, rel_type)
-                     VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(be)?
-                .execute(params![id, o.object_type(), vns, revoked, tlp, created_by, rel_type])
-                .map_err(be)?;
+        let mut all_ns = Vec::with_capacity(objs.len());
+        for chunk in objs.chunks(NEW_BATCH) {
+            let mut ns = Vec::with_capacity(chunk.len());
+            {
+                let mut st = c.prepare_cached(&latest_sql(chunk.len())).map_err(be)?;
+                let mut i = 1;
+                for p in chunk {
+                    let vns = version_ns(&p.version);
+                    let strict = if p.tlp == Some(Tlp::AmberStrict) {
+                        p.object.created_by_ref()
+                    } else {
+                        None
+                    };
+                    st.raw_bind_parameter(i, next_n).map_err(be)?;
+                    st.raw_bind_parameter(i + 1, p.object.id().as_str())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 2, p.object.object_type())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 3, vns).map_err(be)?;
+                    st.raw_bind_parameter(i + 4, vns).map_err(be)?;
+                    st.raw_bind_parameter(i + 5, p.revoked as i64).map_err(be)?;
+                    st.raw_bind_parameter(i + 6, p.tlp.map(tlp_rank))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 7, strict).map_err(be)?;
+                    st.raw_bind_parameter(i + 8, p.relationship_type.as_deref())
+                        .map_err(be)?;
+                    ns.push(next_n);
+                    next_n += 1;
+                    i += 9;
+                }
+                st.raw_execute().map_err(be)?;
             }
-            Some((first, _)) if becomes_latest => {
-                c.prepare_cached(
-                    "UPDATE latest SET first_ns = ?2, last_ns = ?3, revoked = ?4, tlp = ?5, created_by_ref = ?6, rel_type = ?7 WHERE id = ?1",
-                )
-                .map_err(be)?
-                .execute(params![id, first.min(vns), vns, revoked, tlp, created_by, rel_type])
-                .map_err(be)?;
-                c.prepare_cached("DELETE FROM refs WHERE src_id = ?1")
-                    .map_err(be)?
-                    .execute([id])
-                    .map_err(be)?;
+            {
+                let mut st = c.prepare_cached(&objects_sql(chunk.len())).map_err(be)?;
+                let mut i = 1;
+                for (p, n) in chunk.iter().zip(&ns) {
+                    let strict = if p.tlp == Some(Tlp::AmberStrict) {
+                        p.object.created_by_ref()
+                    } else {
+                        None
+                    };
+                    st.raw_bind_parameter(i, self.store.next_added())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 1, *n).map_err(be)?;
+                    st.raw_bind_parameter(i + 2, version_ns(&p.version))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 3, p.object.object_type())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 4, p.object.spec_version())
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 5, strict).map_err(be)?;
+                    st.raw_bind_parameter(i + 6, p.revoked as i64).map_err(be)?;
+                    st.raw_bind_parameter(i + 7, p.tlp.map(tlp_rank))
+                        .map_err(be)?;
+                    st.raw_bind_parameter(i + 8, p.json.as_str()).map_err(be)?;
+                    i += 9;
+                }
+                st.raw_execute().map_err(be)?;
             }
-            Some((first, _)) => {
-                if vns < first {
-                    c.prepare_cached("UPDATE latest SET first_ns = ?2 WHERE id = ?1")
+            for (p, n) in chunk.iter().zip(&ns) {
+                if self.cache.len() >= 100_000 {
+                    self.cache.clear();
+                }
+                self.cache.insert(p.object.id().to_string(), *n);
+            }
+            all_ns.extend_from_slice(&ns);
+            if let Some(coll) = self.collection.clone() {
+                for (p, n) in chunk.iter().zip(&ns) {
+                    c.prepare_cached("INSERT INTO collection_objects (cseq, collection, n, version_ns) VALUES (?1, ?2, ?3, ?4)")
                         .map_err(be)?
-                        .execute(params![id, vns])
+                        .execute(params![self.store.next_added(), coll, n, version_ns(&p.version)])
                         .map_err(be)?;
                 }
             }
         }
-        if becomes_latest {
-            let mut ins = c
-                .prepare_cached(
-                    "INSERT INTO refs (src_id, src_type, prop, dst_id) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(be)?;
-            for (path, dst) in o.references() {
-                if !is_traversed_ref(&path) {
-                    continue;
-                }
-                let prop = path.split(['[', '.']).next().unwrap_or(&path);
-                ins.execute(params![id, o.object_type(), prop, dst])
-                    .map_err(be)?;
-            }
+        // References last: resolving them may add placeholder rows for ids not yet
+        // stored, which must not take the numbers or ids assigned above.
+        for (p, n) in objs.iter().zip(&all_ns) {
+            queue_refs(c, &mut self.cache, &mut self.pending_refs, *n, &p.refs)?;
         }
-        Ok(())
+        self.summary.added += objs.len();
+        self.flush_refs_if_large()
     }
 }
 
@@ -485,17 +670,67 @@ impl ImportTx for SqliteImport<'_> {
         Ok(true)
     }
 
-    fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError> {
+    fn add_prepared(&mut self, object: &PreparedObject) -> Result<AddOutcome, StoreError> {
         let r = self.add_inner(object)?;
-        match r {
-            AddOutcome::Added => self.summary.added += 1,
-            AddOutcome::Unchanged => self.summary.unchanged += 1,
-            AddOutcome::Replaced => self.summary.replaced += 1,
-        }
+        self.flush_refs_if_large()?;
+        self.count(r);
         Ok(r)
     }
 
+    fn add_batch(
+        &mut self,
+        objects: &[PreparedObject],
+    ) -> Result<Vec<Result<AddOutcome, StoreError>>, StoreError> {
+        // Which ids are stored (or referenced) already: one query per 500 ids.
+        let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for chunk in objects.chunks(500) {
+            let sql = format!(
+                "SELECT id FROM latest WHERE id IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut st = self.conn.prepare_cached(&sql).map_err(be)?;
+            let ids = chunk.iter().map(|p| p.object.id().as_str());
+            let rows = st
+                .query_map(params_from_iter(ids), |r| r.get::<_, String>(0))
+                .map_err(be)?;
+            for id in rows {
+                known.insert(id.map_err(be)?);
+            }
+        }
+        // Runs of objects with new, distinct ids take the fast path; the others go
+        // one by one, in order.
+        let mut out = Vec::with_capacity(objects.len());
+        let mut run: Vec<&PreparedObject> = Vec::new();
+        for p in objects {
+            let id = p.object.id().as_str();
+            if !known.contains(id) {
+                known.insert(id.to_string());
+                run.push(p);
+                out.push(Ok(AddOutcome::Added));
+                continue;
+            }
+            if !run.is_empty() {
+                self.add_new(&std::mem::take(&mut run))?;
+            }
+            match self.add_inner(p) {
+                Ok(r) => {
+                    self.count(r);
+                    out.push(Ok(r));
+                }
+                Err(e @ StoreError::Conflict { .. }) => out.push(Err(e)),
+                Err(e) => return Err(e),
+            }
+            self.flush_refs_if_large()?;
+        }
+        if !run.is_empty() {
+            self.add_new(&run)?;
+        }
+        Ok(out)
+    }
+
     fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
+        insert_refs_rows(&self.conn, &self.pending_refs)?;
+        self.pending_refs.clear();
         self.conn.execute_batch("COMMIT").map_err(be)?;
         self.open = false;
         Ok(self.summary)
@@ -510,13 +745,19 @@ impl Drop for SqliteImport<'_> {
     }
 }
 
-/// Builds the WHERE clause shared by queries and deletes.
+/// Builds a statement and its arguments together.
 struct Sql {
     text: String,
     args: Vec<Box<dyn ToSql>>,
 }
 
 impl Sql {
+    fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
     fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }
@@ -553,6 +794,7 @@ fn visibility_clause(sql: &mut Sql, vis: &Visibility, tlp_col: &str, by_col: &st
     }
 }
 
+/// `versions` over `o` (objects) and `l` (latest), or `c` (collection_objects).
 fn version_clause(sql: &mut Sql, versions: &[VersionSpec], collection: bool) {
     let versions: Vec<VersionSpec> = if versions.is_empty() {
         vec![VersionSpec::Last]
@@ -566,10 +808,12 @@ fn version_clause(sql: &mut Sql, versions: &[VersionSpec], collection: bool) {
     for v in &versions {
         match v {
             VersionSpec::Last if collection => parts.push(
-                "c.version_ns = (SELECT MAX(c2.version_ns) FROM collection_objects c2 WHERE c2.collection = c.collection AND c2.id = c.id)".to_string(),
+                "c.version_ns = (SELECT MAX(c2.version_ns) FROM collection_objects c2 WHERE c2.collection = c.collection AND c2.n = c.n)"
+                    .to_string(),
             ),
             VersionSpec::First if collection => parts.push(
-                "c.version_ns = (SELECT MIN(c2.version_ns) FROM collection_objects c2 WHERE c2.collection = c.collection AND c2.id = c.id)".to_string(),
+                "c.version_ns = (SELECT MIN(c2.version_ns) FROM collection_objects c2 WHERE c2.collection = c.collection AND c2.n = c.n)"
+                    .to_string(),
             ),
             VersionSpec::Last => parts.push("o.version_ns = l.last_ns".to_string()),
             VersionSpec::First => parts.push("o.version_ns = l.first_ns".to_string()),
@@ -591,24 +835,19 @@ fn parse_cursor(s: &str) -> Result<i64, StoreError> {
         })
 }
 
-fn row_to_stored(
-    seq: i64,
-    json: &str,
-    added_us: i64,
-    version: &str,
-) -> Result<StoredObject, StoreError> {
+fn row_to_stored(seq: i64, json: &str) -> Result<StoredObject, StoreError> {
     let object = StixObject::from_json(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let version = if version.is_empty() {
-        None
-    } else {
-        Some(Timestamp::parse(version).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-    };
+    let version = object.version();
     Ok(StoredObject {
         object,
-        date_added: Timestamp::from_unix_micros(added_us),
+        date_added: Timestamp::from_unix_micros(seq),
         version,
         seq,
     })
+}
+
+fn type_of_id(id: &str) -> String {
+    id.split("--").next().unwrap_or("").to_string()
 }
 
 impl Store for SqliteStore {
@@ -618,20 +857,24 @@ impl Store for SqliteStore {
 
     fn begin_import(&self, opts: &ImportOptions) -> Result<Box<dyn ImportTx + '_>, StoreError> {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch("BEGIN IMMEDIATE").map_err(be)?;
-        Ok(Box::new(SqliteImport {
+        let mut tx = SqliteImport {
             store: self,
             conn,
             collection: opts.collection.clone(),
             summary: ImportSummary::default(),
+            cache: HashMap::new(),
+            pending_refs: Vec::new(),
             open: true,
-        }))
+        };
+        self.sync_clock(&tx.conn)?;
+        tx.open = true;
+        Ok(Box::new(tx))
     }
 
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let (rows, next, more) = self.query_rows(q, |seq, json, added, version, _| {
-            row_to_stored(seq, &json, added, &version)
-        })?;
+        let (rows, next, more) = self.query_rows(q, |seq, json, _, _| row_to_stored(seq, &json))?;
         Ok(Page {
             objects: rows.into_iter().map(|(_, o)| o).collect(),
             next,
@@ -640,19 +883,18 @@ impl Store for SqliteStore {
     }
 
     fn query_raw(&self, q: &Query) -> Result<RawPage, StoreError> {
-        let (rows, next, more) = self.query_rows(q, |seq, json, added, version, id| {
+        let (rows, next, more) = self.query_rows(q, |seq, json, id, version| {
+            let version = match version {
+                Some(v) => {
+                    Some(Timestamp::parse(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+                }
+                None => None,
+            };
             Ok(RawStored {
                 id,
                 json,
-                date_added: Timestamp::from_unix_micros(added),
-                version: if version.is_empty() {
-                    None
-                } else {
-                    Some(
-                        Timestamp::parse(&version)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    )
-                },
+                date_added: Timestamp::from_unix_micros(seq),
+                version,
                 seq,
             })
         })?;
@@ -663,23 +905,24 @@ impl Store for SqliteStore {
         })
     }
 
+    fn taxii(&self) -> Option<&dyn store::taxii::TaxiiStore> {
+        Some(self)
+    }
+
     fn related(&self, id: &str, q: &RelatedQuery) -> Result<Vec<Edge>, StoreError> {
         self.with_reader(|c| {
             let mut edges = Vec::new();
-            let visible = |tlp: Option<i64>, by: Option<String>| {
-                let t = tlp.map(|r| Tlp::ALL[r as usize]);
-                q.visibility.allows(t, by.as_deref())
-            };
-            // The object itself must be visible, or nothing about it is revealed.
-            let me: Option<(Option<i64>, Option<String>)> = c
-                .prepare_cached("SELECT tlp, created_by_ref FROM latest WHERE id = ?1")
+            let visible = |tlp: Option<i64>, by: Option<String>| q.visibility.allows(rank_tlp(tlp), by.as_deref());
+            // The object itself must be stored and visible, or nothing about it is revealed.
+            let me: Option<(i64, String, Option<i64>, Option<String>)> = c
+                .prepare_cached("SELECT n, type, tlp, strict_author FROM latest WHERE id = ?1 AND type IS NOT NULL")
                 .map_err(be)?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()
                 .map_err(be)?;
-            match me {
-                Some((t, by)) if visible(t, by.clone()) => {}
-                _ => return Ok(edges),
+            let Some((n, my_type, tlp, by)) = me else { return Ok(edges) };
+            if !visible(tlp, by) {
+                return Ok(edges);
             }
             let dirs: &[(Direction, &str, &str)] = match q.direction {
                 Direction::Outgoing => &[(Direction::Outgoing, "source_ref", "target_ref")],
@@ -689,88 +932,94 @@ impl Store for SqliteStore {
                     (Direction::Incoming, "target_ref", "source_ref"),
                 ],
             };
-            // Relationship objects: X --source_ref-- R --target_ref--> Y.
+            // Relationship objects: X <-source_ref- R -target_ref-> Y.
             let mut st = c
                 .prepare_cached(
-                    "SELECT r1.src_id, lr.rel_type, lr.revoked, lr.tlp, lr.created_by_ref, r2.dst_id, lo.type, lo.revoked, lo.tlp, lo.created_by_ref
+                    "SELECT lr.id, lr.rel_type, lr.revoked, lr.tlp, lr.strict_author, lo.id, lo.type, lo.revoked, lo.tlp, lo.strict_author
                      FROM refs r1
-                     JOIN refs r2 ON r2.src_id = r1.src_id AND r2.prop = ?3
-                     JOIN latest lr ON lr.id = r1.src_id
-                     LEFT JOIN latest lo ON lo.id = r2.dst_id
-                     WHERE r1.dst_id = ?1 AND r1.prop = ?2 AND r1.src_type = 'relationship'",
+                     JOIN latest lr ON lr.n = r1.src_n
+                     JOIN refs r2 ON r2.src_n = r1.src_n AND r2.prop = ?3
+                     JOIN latest lo ON lo.n = r2.dst_n
+                     WHERE r1.dst_n = ?1 AND r1.prop = ?2 AND lr.type = 'relationship'",
                 )
                 .map_err(be)?;
             for (dir, mine, other) in dirs {
-                let mut rows = st.query(params![id, mine, other]).map_err(be)?;
+                let mut rows = st.query(params![n, mine, other]).map_err(be)?;
                 while let Some(r) = rows.next().map_err(be)? {
                     let rel_id: String = r.get(0).map_err(be)?;
-                    let rel_type: Option<String> = r.get(1).map_err(be)?;
+                    let label: String = r.get::<_, Option<String>>(1).map_err(be)?.unwrap_or_default();
                     let rel_revoked: i64 = r.get(2).map_err(be)?;
                     let other_id: String = r.get(5).map_err(be)?;
                     let other_type: Option<String> = r.get(6).map_err(be)?;
-                    let other_revoked: Option<i64> = r.get(7).map_err(be)?;
-                    if !q.include_revoked && (rel_revoked != 0 || other_revoked == Some(1)) {
+                    let other_revoked: i64 = r.get(7).map_err(be)?;
+                    if !q.include_revoked && (rel_revoked != 0 || other_revoked != 0) {
                         continue;
                     }
-                    if !visible(r.get(3).map_err(be)?, r.get(4).map_err(be)?) {
+                    if !visible(r.get(3).map_err(be)?, r.get(4).map_err(be)?)
+                        || !visible(r.get(8).map_err(be)?, r.get(9).map_err(be)?)
+                    {
                         continue;
                     }
-                    if other_type.is_some() && !visible(r.get(8).map_err(be)?, r.get(9).map_err(be)?) {
-                        continue;
-                    }
-                    let label = rel_type.unwrap_or_default();
-                    let other_type = other_type.unwrap_or_else(|| other_id.split("--").next().unwrap_or("").to_string());
+                    let other_type = other_type.unwrap_or_else(|| type_of_id(&other_id));
                     if !q.relationship_types.is_empty() && !q.relationship_types.contains(&label) {
                         continue;
                     }
                     if !q.other_types.is_empty() && !q.other_types.contains(&other_type) {
                         continue;
                     }
-                    edges.push(Edge { direction: *dir, relationship_id: Some(rel_id), label, other_id, other_type });
+                    edges.push(Edge {
+                        direction: *dir,
+                        relationship_id: Some(rel_id),
+                        label,
+                        other_id,
+                        other_type,
+                    });
                 }
             }
-            if q.include_embedded && q.relationship_types.is_empty() {
-                let want_out = q.direction != Direction::Incoming;
-                let want_in = q.direction != Direction::Outgoing;
-                let mut push = |dir: Direction, prop: String, other_id: String, other_type: Option<String>, revoked: Option<i64>, tlp: Option<i64>, by: Option<String>| {
-                    if !q.include_revoked && revoked == Some(1) {
-                        return;
+            if !q.include_embedded || !q.relationship_types.is_empty() {
+                return Ok(edges);
+            }
+            let mut embedded = |dir: Direction, sql: &str| -> Result<(), StoreError> {
+                let mut st = c.prepare_cached(sql).map_err(be)?;
+                let mut rows = st.query([n]).map_err(be)?;
+                while let Some(r) = rows.next().map_err(be)? {
+                    let prop: String = r.get(0).map_err(be)?;
+                    let other_id: String = r.get(1).map_err(be)?;
+                    let other_type: Option<String> = r.get(2).map_err(be)?;
+                    let revoked: i64 = r.get(3).map_err(be)?;
+                    if !q.include_revoked && revoked != 0 {
+                        continue;
                     }
-                    if other_type.is_some() && !visible(tlp, by) {
-                        return;
+                    if !visible(r.get(4).map_err(be)?, r.get(5).map_err(be)?) {
+                        continue;
                     }
-                    let other_type = other_type.unwrap_or_else(|| other_id.split("--").next().unwrap_or("").to_string());
+                    let other_type = other_type.unwrap_or_else(|| type_of_id(&other_id));
                     if !q.other_types.is_empty() && !q.other_types.contains(&other_type) {
-                        return;
+                        continue;
                     }
-                    edges.push(Edge { direction: dir, relationship_id: None, label: prop, other_id, other_type });
-                };
-                if want_out {
-                    let mut st = c
-                        .prepare_cached(
-                            "SELECT r.prop, r.dst_id, lo.type, lo.revoked, lo.tlp, lo.created_by_ref FROM refs r
-                             LEFT JOIN latest lo ON lo.id = r.dst_id
-                             WHERE r.src_id = ?1 AND r.src_type != 'relationship'",
-                        )
-                        .map_err(be)?;
-                    let mut rows = st.query([id]).map_err(be)?;
-                    while let Some(r) = rows.next().map_err(be)? {
-                        push(Direction::Outgoing, r.get(0).map_err(be)?, r.get(1).map_err(be)?, r.get(2).map_err(be)?, r.get(3).map_err(be)?, r.get(4).map_err(be)?, r.get(5).map_err(be)?);
-                    }
+                    edges.push(Edge {
+                        direction: dir,
+                        relationship_id: None,
+                        label: prop,
+                        other_id,
+                        other_type,
+                    });
                 }
-                if want_in {
-                    let mut st = c
-                        .prepare_cached(
-                            "SELECT r.prop, r.src_id, lo.type, lo.revoked, lo.tlp, lo.created_by_ref FROM refs r
-                             JOIN latest lo ON lo.id = r.src_id
-                             WHERE r.dst_id = ?1 AND r.src_type != 'relationship'",
-                        )
-                        .map_err(be)?;
-                    let mut rows = st.query([id]).map_err(be)?;
-                    while let Some(r) = rows.next().map_err(be)? {
-                        push(Direction::Incoming, r.get(0).map_err(be)?, r.get(1).map_err(be)?, r.get(2).map_err(be)?, r.get(3).map_err(be)?, r.get(4).map_err(be)?, r.get(5).map_err(be)?);
-                    }
-                }
+                Ok(())
+            };
+            if q.direction != Direction::Incoming && my_type != "relationship" {
+                embedded(
+                    Direction::Outgoing,
+                    "SELECT r.prop, lo.id, lo.type, lo.revoked, lo.tlp, lo.strict_author FROM refs r
+                     JOIN latest lo ON lo.n = r.dst_n WHERE r.src_n = ?1",
+                )?;
+            }
+            if q.direction != Direction::Outgoing {
+                embedded(
+                    Direction::Incoming,
+                    "SELECT r.prop, ls.id, ls.type, ls.revoked, ls.tlp, ls.strict_author FROM refs r
+                     JOIN latest ls ON ls.n = r.src_n WHERE r.dst_n = ?1 AND ls.type != 'relationship'",
+                )?;
             }
             Ok(edges)
         })
@@ -791,110 +1040,153 @@ impl Store for SqliteStore {
         let c = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(be)?;
-        let n = {
-            let mut sql = Sql {
-                text: String::new(),
-                args: Vec::new(),
-            };
-            if let Some(coll) = collection {
-                let p = sql.arg(coll.to_string());
-                let i = sql.arg(id.to_string());
-                sql.push(&format!("DELETE FROM collection_objects WHERE cseq IN (SELECT c.cseq FROM collection_objects c JOIN objects o ON o.id = c.id AND o.version = c.version JOIN latest l ON l.id = c.id WHERE c.collection = {p} AND c.id = {i}"));
-                version_clause(&mut sql, &all, true);
-                sql.push(")");
-            } else {
-                let i = sql.arg(id.to_string());
-                sql.push(&format!("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o JOIN latest l ON l.id = o.id WHERE o.id = {i}"));
-                version_clause(&mut sql, &all, false);
-                sql.push(")");
-            }
-            let n = c
-                .execute(&sql.text, params_from_iter(sql.args.iter()))
-                .map_err(be)?;
-            if collection.is_none() && n > 0 {
-                refresh_latest(&c, id)?;
-                c.execute("DELETE FROM collection_objects WHERE id = ?1 AND version NOT IN (SELECT version FROM objects WHERE id = ?1)", [id])
-                    .map_err(be)?;
-            }
-            n
-        };
+        let n: Option<i64> = c
+            .query_row("SELECT n FROM latest WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(be)?;
+        let Some(n) = n else { return Ok(0) };
+        let mut sql;
+        if let Some(coll) = collection {
+            sql = Sql::new("DELETE FROM collection_objects WHERE cseq IN (SELECT c.cseq FROM collection_objects c JOIN objects o ON o.n = c.n AND o.version_ns = c.version_ns JOIN latest l ON l.n = c.n WHERE ");
+            let p = sql.arg(coll.to_string());
+            let i = sql.arg(n);
+            sql.push(&format!("c.collection = {p} AND c.n = {i}"));
+            version_clause(&mut sql, &all, true);
+        } else {
+            sql = Sql::new("DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o JOIN latest l ON l.n = o.n WHERE ");
+            let i = sql.arg(n);
+            sql.push(&format!("o.n = {i}"));
+            version_clause(&mut sql, &all, false);
+        }
+        sql.push(")");
+        let deleted = c
+            .execute(&sql.text, params_from_iter(sql.args.iter()))
+            .map_err(be)?;
+        if collection.is_none() && deleted > 0 {
+            refresh_latest(&c, n)?;
+            c.execute(
+                "DELETE FROM collection_objects WHERE n = ?1 AND version_ns NOT IN (SELECT version_ns FROM objects WHERE n = ?1)",
+                [n],
+            )
+            .map_err(be)?;
+        }
         c.commit().map_err(be)?;
-        Ok(n)
+        Ok(deleted)
     }
 
-    fn taxii(&self) -> Option<&dyn store::taxii::TaxiiStore> {
-        Some(self)
+    fn check(&self) -> Result<Vec<String>, StoreError> {
+        self.check_impl()
     }
 
     fn stats(&self) -> Result<Stats, StoreError> {
         self.with_reader(|c| {
-            let mut st = Stats::default();
-            let mut q = c.prepare_cached("SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type").map_err(be)?;
-            st.objects_by_type = q
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
-                .map_err(be)?
-                .collect::<Result<_, _>>()
-                .map_err(be)?;
-            st.objects = st.objects_by_type.iter().map(|(_, n)| n).sum();
-            st.versions = c.query_row("SELECT COUNT(*) FROM objects", [], |r| r.get::<_, i64>(0)).map_err(be)? as u64;
-            st.revoked = c.query_row("SELECT COUNT(*) FROM latest WHERE revoked = 1", [], |r| r.get::<_, i64>(0)).map_err(be)? as u64;
-            let mut q = c
-                .prepare_cached("SELECT rel_type, COUNT(*) FROM latest WHERE type = 'relationship' AND revoked = 0 GROUP BY rel_type ORDER BY rel_type")
-                .map_err(be)?;
-            st.relationships_by_type = q
-                .query_map([], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get::<_, i64>(1)? as u64)))
-                .map_err(be)?
-                .collect::<Result<_, _>>()
-                .map_err(be)?;
-            let mut q = c
-                .prepare_cached("SELECT collection, COUNT(DISTINCT id) FROM collection_objects GROUP BY collection ORDER BY collection")
-                .map_err(be)?;
-            st.collections = q
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
-                .map_err(be)?
-                .collect::<Result<_, _>>()
-                .map_err(be)?;
-            Ok(st)
+            let pairs = |sql: &str| -> Result<Vec<(String, u64)>, StoreError> {
+                let mut q = c.prepare_cached(sql).map_err(be)?;
+                let rows = q
+                    .query_map([], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get::<_, i64>(1)? as u64)))
+                    .map_err(be)?;
+                rows.collect::<Result<_, _>>().map_err(be)
+            };
+            let count = |sql: &str| -> Result<u64, StoreError> {
+                Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(be)? as u64)
+            };
+            let objects_by_type = pairs("SELECT type, COUNT(*) FROM latest WHERE type IS NOT NULL GROUP BY type ORDER BY type")?;
+            Ok(Stats {
+                objects: objects_by_type.iter().map(|(_, n)| n).sum(),
+                objects_by_type,
+                versions: count("SELECT COUNT(*) FROM objects")?,
+                revoked: count("SELECT COUNT(*) FROM latest WHERE type IS NOT NULL AND revoked = 1")?,
+                relationships_by_type: pairs(
+                    "SELECT rel_type, COUNT(*) FROM latest WHERE type = 'relationship' AND revoked = 0 GROUP BY rel_type ORDER BY rel_type",
+                )?,
+                collections: pairs(
+                    "SELECT collection, COUNT(DISTINCT n) FROM collection_objects GROUP BY collection ORDER BY collection",
+                )?,
+            })
         })
     }
 }
 
-/// Recomputes `latest` and `refs` of one id after versions were deleted.
-fn refresh_latest(c: &Connection, id: &str) -> Result<(), StoreError> {
-    c.execute("DELETE FROM latest WHERE id = ?1", [id])
-        .map_err(be)?;
-    c.execute("DELETE FROM refs WHERE src_id = ?1", [id])
+impl SqliteStore {
+    fn check_impl(&self) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|c| {
+            let mut problems = Vec::new();
+            let mut st = c.prepare("PRAGMA integrity_check").map_err(be)?;
+            for row in st.query_map([], |r| r.get::<_, String>(0)).map_err(be)? {
+                let row = row.map_err(be)?;
+                if row != "ok" {
+                    problems.push(format!("sqlite: {row}"));
+                }
+            }
+            let checks = [
+                (
+                    "versions whose id has no row in latest",
+                    "SELECT COUNT(*) FROM objects o LEFT JOIN latest l ON l.n = o.n WHERE l.n IS NULL OR l.type IS NULL",
+                ),
+                (
+                    "ids whose first/last version disagrees with the stored versions",
+                    "SELECT COUNT(*) FROM latest l JOIN (SELECT n, MIN(version_ns) AS lo, MAX(version_ns) AS hi FROM objects GROUP BY n) v ON v.n = l.n
+                     WHERE l.first_ns != v.lo OR l.last_ns != v.hi",
+                ),
+                (
+                    "ids marked stored without any version",
+                    "SELECT COUNT(*) FROM latest l WHERE l.type IS NOT NULL AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.n = l.n)",
+                ),
+                (
+                    "collection entries without the version they name",
+                    "SELECT COUNT(*) FROM collection_objects c WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.n = c.n AND o.version_ns = c.version_ns)",
+                ),
+            ];
+            for (what, sql) in checks {
+                let n: i64 = c.query_row(sql, [], |r| r.get(0)).map_err(be)?;
+                if n > 0 {
+                    problems.push(format!("{n} {what}"));
+                }
+            }
+            Ok(problems)
+        })
+    }
+}
+
+/// Recomputes the `latest` row and `refs` of one id after versions were deleted.
+fn refresh_latest(c: &Connection, n: i64) -> Result<(), StoreError> {
+    c.execute("DELETE FROM refs WHERE src_n = ?1", [n])
         .map_err(be)?;
     let rows: Vec<(i64, String)> = c
-        .prepare("SELECT version_ns, json FROM objects WHERE id = ?1 ORDER BY version_ns")
+        .prepare("SELECT version_ns, json FROM objects WHERE n = ?1 ORDER BY version_ns")
         .map_err(be)?
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([n], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(be)?
         .collect::<Result<_, _>>()
         .map_err(be)?;
     let (Some((first, _)), Some((last, json))) = (rows.first(), rows.last()) else {
+        // No version left: the id stays as a placeholder (others may refer to it).
+        c.execute(
+            "UPDATE latest SET type = NULL, first_ns = 0, last_ns = 0, revoked = 0, tlp = NULL, strict_author = NULL, rel_type = NULL WHERE n = ?1",
+            [n],
+        )
+        .map_err(be)?;
         return Ok(());
     };
     let o = StixObject::from_json(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let rel_type = (o.object_type() == "relationship")
-        .then(|| o.get_str("relationship_type"))
-        .flatten();
+    let p = PreparedObject::new(o);
     c.execute(
-        "INSERT INTO latest (id, type, first_ns, last_ns, revoked, tlp, created_by_ref, rel_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![id, o.object_type(), first, last, o.revoked() as i64, store::tlp_of(&o).map(tlp_rank), o.created_by_ref(), rel_type],
+        "UPDATE latest SET type = ?2, first_ns = ?3, last_ns = ?4, revoked = ?5, tlp = ?6, strict_author = ?7, rel_type = ?8 WHERE n = ?1",
+        params![
+            n,
+            p.object.object_type(),
+            first,
+            last,
+            p.revoked as i64,
+            p.tlp.map(tlp_rank),
+            if p.tlp == Some(Tlp::AmberStrict) { p.object.created_by_ref() } else { None },
+            p.relationship_type
+        ],
     )
     .map_err(be)?;
-    for (path, dst) in o.references() {
-        if is_traversed_ref(&path) {
-            let prop = path.split(['[', '.']).next().unwrap_or(&path);
-            c.execute(
-                "INSERT INTO refs (src_id, src_type, prop, dst_id) VALUES (?1, ?2, ?3, ?4)",
-                params![id, o.object_type(), prop, dst],
-            )
-            .map_err(be)?;
-        }
-    }
-    Ok(())
+    let mut rows = Vec::new();
+    queue_refs(c, &mut HashMap::new(), &mut rows, n, &p.refs)?;
+    insert_refs_rows(c, &rows)
 }
 
 #[cfg(test)]

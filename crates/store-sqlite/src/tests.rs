@@ -57,5 +57,6 @@ fn reopen_keeps_data_and_added_order() {
         .unwrap();
     assert_eq!(got.object, o);
     assert_eq!(got.date_added, first_added);
+    s.sync_clock(&s.writer.lock().unwrap()).unwrap();
     assert!(s.next_added() > first_added.unix_micros());
 }

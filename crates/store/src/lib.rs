@@ -228,10 +228,82 @@ pub struct ImportSummary {
     pub replaced: usize,
 }
 
+/// An object with everything a backend stores about it computed in advance (compact
+/// JSON, version, markings, references), so that an import can do this work on
+/// another thread than the one writing to the database.
+#[derive(Debug, Clone)]
+pub struct PreparedObject {
+    pub object: StixObject,
+    /// Compact JSON text, members in their original order.
+    pub json: String,
+    pub version: Option<Timestamp>,
+    pub tlp: Option<Tlp>,
+    pub revoked: bool,
+    /// `relationship_type` of relationship objects.
+    pub relationship_type: Option<String>,
+    /// `(property, id)` of every reference the traversal follows (markings excluded:
+    /// they say how to share, not what is related). Property is the top-level name.
+    pub refs: Vec<(String, String)>,
+}
+
+impl PreparedObject {
+    pub fn new(object: StixObject) -> PreparedObject {
+        let json = object.to_json();
+        PreparedObject::with_json(object, json)
+    }
+
+    /// With the JSON text already at hand (e.g. the input minified): it must be
+    /// the same JSON value as `object`.
+    pub fn with_json(object: StixObject, json: String) -> PreparedObject {
+        let refs = object
+            .references()
+            .into_iter()
+            .filter(|(path, _)| {
+                !(path.starts_with("object_marking_refs") || path.starts_with("granular_markings"))
+            })
+            .map(|(path, dst)| {
+                let prop = path.split(['[', '.']).next().unwrap_or(&path).to_string();
+                (prop, dst.to_string())
+            })
+            .collect();
+        PreparedObject {
+            json,
+            version: object.version(),
+            tlp: tlp_of(&object),
+            revoked: object.revoked(),
+            relationship_type: (object.object_type() == "relationship")
+                .then(|| object.get_str("relationship_type").map(str::to_string))
+                .flatten(),
+            refs,
+            object,
+        }
+    }
+}
+
 /// A write transaction: everything added is stored at `commit`, or nothing (on drop
 /// without commit, on error, or if the process dies).
 pub trait ImportTx {
-    fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError>;
+    fn add_prepared(&mut self, object: &PreparedObject) -> Result<AddOutcome, StoreError>;
+    fn add(&mut self, object: &StixObject) -> Result<AddOutcome, StoreError> {
+        self.add_prepared(&PreparedObject::new(object.clone()))
+    }
+    /// Adds several objects in order. The outer error aborts the transaction; a
+    /// per-object error (a [`StoreError::Conflict`]) rejects that object only.
+    /// Backends override this to write batches with fewer statements.
+    fn add_batch(
+        &mut self,
+        objects: &[PreparedObject],
+    ) -> Result<Vec<Result<AddOutcome, StoreError>>, StoreError> {
+        let mut out = Vec::with_capacity(objects.len());
+        for o in objects {
+            match self.add_prepared(o) {
+                Err(e @ StoreError::Conflict { .. }) => out.push(Err(e)),
+                Err(e) => return Err(e),
+                Ok(r) => out.push(Ok(r)),
+            }
+        }
+        Ok(out)
+    }
     /// Records TAXII status resources and audit events in this transaction, so
     /// that they commit (or vanish) with the objects. `Ok(false)`: this backend
     /// cannot; the caller records them itself with [`taxii::TaxiiStore::record`].
@@ -374,6 +446,11 @@ pub trait Store: Send + Sync {
     ) -> Result<usize, StoreError>;
 
     fn stats(&self) -> Result<Stats, StoreError>;
+
+    /// Checks the database's integrity and the store's own invariants (every
+    /// version has its id's row, first/last versions agree with the versions
+    /// stored). Returns the problems found; empty means consistent.
+    fn check(&self) -> Result<Vec<String>, StoreError>;
 
     /// The TAXII server's tables (users, collections, rights, status, audit), when
     /// this backend has them. The server refuses to start without.

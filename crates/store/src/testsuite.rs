@@ -33,6 +33,11 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
         let store = make();
         eprintln!("store suite [{}]: {name}", store.backend());
         case(store.as_ref());
+        let problems = store.check().expect("check");
+        assert!(
+            problems.is_empty(),
+            "{name}: store inconsistent after the case: {problems:?}"
+        );
     }
 }
 

@@ -80,7 +80,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<u8> {
             let mut progress = Progress::bytes(None, cli.quiet);
             let r = import_bundle(
                 store.as_ref(),
-                std::io::stdin().lock(),
+                std::io::stdin(),
                 "<stdin>",
                 &opts,
                 &mut |b, n| progress.update(b, || format!("{n} objects")),

@@ -1,13 +1,18 @@
 //! One module per subcommand.
 
 pub mod accounts;
+pub mod db;
 pub mod export;
 pub mod get;
 pub mod import;
+pub mod matching;
+pub mod pattern;
 pub mod related;
 pub mod serve;
 pub mod stats;
+pub mod synth;
 pub mod taxii;
+pub mod validate;
 
 use anyhow::Context;
 

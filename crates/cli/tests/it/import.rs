@@ -98,7 +98,7 @@ fn bad_input_leaves_store_unchanged() {
                 r#"{{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{}]}}"#,
                 valid_obj.replace("\"2.1\"", "\"2.2\"")
             ),
-            "spec_version is '2.2'",
+            "'spec_version' must be '2.1'",
         ),
         (
             "dup.json",
@@ -181,7 +181,7 @@ fn keep_going_stores_the_valid_objects() {
     assert_eq!(code(&out), 1, "some objects were rejected");
     let rep: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(rep["rejected"].as_array().unwrap().len(), 1);
-    assert_eq!(rep["rejected"][0]["code"], "E004");
+    assert_eq!(rep["rejected"][0]["code"], "E007");
     assert!(rep["rejected"][0]["line"].as_u64().unwrap() > 1);
     assert_eq!(env.stats()["objects"], 4);
 }

@@ -1,5 +1,8 @@
 //! End-to-end tests of the `threatledger` binary: real processes, real SQLite files.
 
+mod crash;
 mod import;
+mod pattern;
 mod support;
 mod taxii;
+mod validate;

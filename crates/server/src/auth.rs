@@ -25,6 +25,9 @@ pub struct Principal {
     rights: HashMap<String, (bool, bool)>,
     /// Public id of the API token used, if any (for the audit log).
     pub token_id: Option<String>,
+    /// The password hash the credentials were verified against (Basic): while it
+    /// is unchanged in the store, re-checking needs no argon2 run.
+    pub(crate) verified_phc: Option<String>,
 }
 
 impl Principal {
@@ -37,6 +40,7 @@ impl Principal {
             user,
             rights: rights.into_iter().map(|(c, r, w)| (c, (r, w))).collect(),
             token_id,
+            verified_phc: None,
         }
     }
     pub fn name(&self) -> &str {

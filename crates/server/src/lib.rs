@@ -256,9 +256,10 @@ impl AppState {
                 // revoked credential is dropped from the cache by that check.
                 if let Ok(guard) = self.0.cache.gate(&key).try_lock_owned() {
                     let state = self.clone();
+                    let p2 = p.clone();
                     tokio::spawn(async move {
                         let _guard = guard;
-                        if state.verify(creds, key).await.is_err() {
+                        if state.verify(creds, key, Some(p2)).await.is_err() {
                             state.0.cache.remove(&key);
                         }
                     });
@@ -273,7 +274,7 @@ impl AppState {
                 let _held = gate.lock().await;
                 match self.0.cache.get(&key) {
                     Some(p) => p,
-                    None => self.verify(creds, key).await?,
+                    None => self.verify(creds, key, None).await?,
                 }
             }
         };
@@ -287,7 +288,17 @@ impl AppState {
 
     /// Checks credentials against the store (argon2 or token digest) and caches
     /// the result.
-    async fn verify(&self, creds: Credentials, key: [u8; 32]) -> Result<Arc<Principal>, ApiError> {
+    ///
+    /// `known`: the entry being refreshed. Its password hash, if still the stored
+    /// one, proves the password again without argon2 (the same password verified
+    /// against the same hash); users, disabled flags and rights are re-read anyway.
+    async fn verify(
+        &self,
+        creds: Credentials,
+        key: [u8; 32],
+        known: Option<Arc<Principal>>,
+    ) -> Result<Arc<Principal>, ApiError> {
+        let known_phc = known.and_then(|p| p.verified_phc.clone());
         let fail_key = match &creds {
             Credentials::Basic { user, .. } => format!("fail:{user}"),
             Credentials::Bearer(_) => "fail:<token>".to_string(),
@@ -299,23 +310,28 @@ impl AppState {
             .blocking(move |_, t| {
                 let found = match creds {
                     Credentials::Basic { user, password } => {
-                        let ok = t
-                            .password_hash(&user)?
-                            .is_some_and(|h| app::accounts::verify_password(&h, &password));
+                        let phc = t.password_hash(&user)?;
+                        let ok = match &phc {
+                            Some(h) if known_phc.as_ref() == Some(h) => true,
+                            Some(h) => app::accounts::verify_password(h, &password),
+                            None => false,
+                        };
                         if ok {
-                            t.get_user(&user)?.map(|u| (u, None))
+                            t.get_user(&user)?.map(|u| (u, None, phc))
                         } else {
                             None
                         }
                     }
                     Credentials::Bearer(secret) => t
                         .token_user(&app::accounts::token_digest(&secret))?
-                        .map(|(u, id)| (u, Some(id))),
+                        .map(|(u, id)| (u, Some(id), None)),
                 };
                 match found {
-                    Some((u, tok)) if !u.disabled => {
+                    Some((u, tok, phc)) if !u.disabled => {
                         let rights = t.rights_of(&u.name)?;
-                        Ok(Some(Principal::new(u, rights, tok)))
+                        let mut p = Principal::new(u, rights, tok);
+                        p.verified_phc = phc;
+                        Ok(Some(p))
                     }
                     _ => Ok(None),
                 }
@@ -446,6 +462,8 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Structured request log, and the audit of denied requests (401, 403, 429).
 async fn request_log(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -456,9 +474,9 @@ async fn request_log(State(state): State<AppState>, mut req: Request, next: Next
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let who = user.get().unwrap_or("-").to_string();
     if let Some(InternalCause(cause)) = resp.extensions().get::<InternalCause>() {
-        tracing::error!(%method, %path, status = status.as_u16(), user = %who, ms, cause = %cause, "request failed");
+        tracing::error!(id, %method, %path, status = status.as_u16(), user = %who, ms, cause = %cause, "request failed");
     } else {
-        tracing::info!(%method, %path, status = status.as_u16(), user = %who, ms, "request");
+        tracing::info!(id, %method, %path, status = status.as_u16(), user = %who, ms, "request");
     }
     let denied = matches!(
         status,

@@ -482,3 +482,45 @@ async fn rate_limit_per_user() {
         "limits are per user"
     );
 }
+
+#[tokio::test]
+async fn password_changes_and_revocations_reach_cached_credentials() {
+    let mut cfg = test_config();
+    cfg.auth_cache_ttl = Duration::from_millis(100);
+    let f = fixture(cfg);
+    let t = f.store.taxii().unwrap();
+    assert_eq!(f.get("/taxii2/", "reader").await.status, StatusCode::OK);
+    // Stale entry, password unchanged: still accepted (re-checked in the background).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(f.get("/taxii2/", "reader").await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(f.get("/taxii2/", "reader").await.status, StatusCode::OK);
+    // New password: the old one stops working once the entry is past two TTLs.
+    t.set_password_hash("reader", &app::accounts::hash_password("new-pw").unwrap())
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    check_error(&f.get("/taxii2/", "reader").await, 401);
+    let new = format!("Basic {}", server::auth::base64_encode(b"reader:new-pw"));
+    assert_eq!(
+        f.send("GET", "/taxii2/", Some(&new), None).await.status,
+        StatusCode::OK
+    );
+    // Disabling a user: the background re-check drops the stale entry.
+    let mut u = t.get_user("reader").unwrap().unwrap();
+    u.disabled = true;
+    t.put_user(&u).unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let _ = f.send("GET", "/taxii2/", Some(&new), None).await; // stale: triggers the re-check
+    let mut denied = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if f.send("GET", "/taxii2/", Some(&new), None).await.status == StatusCode::UNAUTHORIZED {
+            denied = true;
+            break;
+        }
+    }
+    assert!(
+        denied,
+        "a disabled user's cached credentials must stop working"
+    );
+}

@@ -517,6 +517,12 @@ pub async fn serve(
     let drain = state.config().drain_timeout;
     let router = app(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    // Responses go out in several writes: without TCP_NODELAY, Nagle's algorithm and
+    // delayed ACKs add tens of milliseconds to some of them.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing open requests");

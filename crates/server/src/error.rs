@@ -35,6 +35,8 @@ pub enum ApiError {
     RateLimited { retry_after: u64 },
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("this method is not allowed on this endpoint")]
+    MethodNotAllowed,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -58,6 +60,7 @@ impl ApiError {
             }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
             ApiError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
             ApiError::Store(e) => match e {
                 StoreError::Conflict { .. } => (StatusCode::CONFLICT, "Conflict"),
                 StoreError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "Bad request"),

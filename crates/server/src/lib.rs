@@ -446,6 +446,9 @@ pub(crate) fn now() -> Timestamp {
 pub fn app(state: AppState) -> Router {
     taxii::routes()
         .route("/healthz", get(healthz))
+        // Every error is a TAXII error message, unknown paths and methods included.
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_log,

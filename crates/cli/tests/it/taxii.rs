@@ -487,3 +487,33 @@ fn config_file_provisions_users_collections_and_grants() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let env = Env::new();
+    provision(&env);
+    let mut server = Server::start(&env, &[]);
+    let c = writer();
+    let (disc, _) = c
+        .get(&format!("http://127.0.0.1:{}/taxii2/", server.port), &[])
+        .unwrap();
+    assert!(disc["api_roots"].is_array());
+    let pid = server.child.id().to_string();
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -232,9 +232,22 @@ fn import_group(
     let mut tx = store.begin_import(&ImportOptions {
         collection: Some(coll.to_string()),
     })?;
+    // All objects of the group in one call: the backend writes runs of new objects
+    // with multi-row statements (duplicates across envelopes are handled in order).
+    let mut all: Vec<PreparedObject> = Vec::new();
+    let mut counts = Vec::new();
     for p in envelopes.iter_mut().filter(|p| p.env.collection == coll) {
-        let results = tx.add_batch(&p.env.objects)?;
-        for (o, r) in p.env.objects.iter().zip(results) {
+        counts.push(p.env.objects.len());
+        all.append(&mut p.env.objects);
+    }
+    let results = tx.add_batch(&all)?;
+    let mut outcomes = all.iter().zip(results);
+    for (p, n) in envelopes
+        .iter_mut()
+        .filter(|p| p.env.collection == coll)
+        .zip(counts)
+    {
+        for (o, r) in outcomes.by_ref().take(n) {
             let id = o.object.id().as_str();
             let version = o.version.as_ref().map(|v| v.as_str().to_string());
             match r {

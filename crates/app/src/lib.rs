@@ -1,6 +1,7 @@
 //! Use cases shared by the command line and the server: opening the configured
 //! store and importing STIX bundles. No argument parsing and no HTTP here.
 
+pub mod accounts;
 pub mod import;
 pub mod ledger;
 pub mod synth;

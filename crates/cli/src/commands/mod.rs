@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod db;
 pub mod export;
 pub mod get;
@@ -9,8 +10,10 @@ pub mod ledger;
 pub mod matching;
 pub mod pattern;
 pub mod related;
+pub mod serve;
 pub mod stats;
 pub mod synth;
+pub mod taxii;
 pub mod validate;
 
 use anyhow::Context;

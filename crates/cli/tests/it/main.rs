@@ -5,4 +5,5 @@ mod import;
 mod ledger;
 mod pattern;
 mod support;
+mod taxii;
 mod validate;

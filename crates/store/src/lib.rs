@@ -464,9 +464,12 @@ pub trait Store: Send + Sync {
         objects: &[StixObject],
         opts: &ImportOptions,
     ) -> Result<ImportSummary, StoreError> {
+        // Through add_batch, so that the conformance suite covers the batch path.
+        let prepared: Vec<PreparedObject> =
+            objects.iter().cloned().map(PreparedObject::new).collect();
         let mut tx = self.begin_import(opts)?;
-        for o in objects {
-            tx.add(o)?;
+        for r in tx.add_batch(&prepared)? {
+            r?;
         }
         tx.commit()
     }

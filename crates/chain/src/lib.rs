@@ -1,0 +1,22 @@
+//! Fund tracing over blockchains. Pure: the caller reads files and sockets
+//! and hands this crate bytes and strings; it returns values.
+
+pub mod btc;
+pub mod hex;
+pub mod sha256;
+
+#[cfg(test)]
+mod tests;
+
+/// Errors of this crate: each names where (byte offset, line, JSON path) and
+/// what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// E-CHAIN-PARSE: binary consensus data ended or held something else.
+    #[error("E-CHAIN-PARSE at byte {offset}: expected {expected}")]
+    Parse {
+        offset: usize,
+        expected: &'static str,
+    },
+}

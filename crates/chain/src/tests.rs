@@ -1,0 +1,175 @@
+//! Crate tests. Real-data tests read ../shared/data and skip with a message
+//! when it is absent (fresh clone).
+
+use std::path::PathBuf;
+
+use crate::btc::{self, Hash256};
+use crate::hex;
+use crate::sha256::{sha256, sha256d};
+
+pub(crate) fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        println!(
+            "skipping: {} not found (fresh clone without ../shared)",
+            p.display()
+        );
+        None
+    }
+}
+
+const BLOCK: &str = "chain/bitcoin/mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw";
+
+pub(crate) fn real_block() -> Option<btc::Block> {
+    let bytes = std::fs::read(shared_data(BLOCK)?).expect("read block");
+    Some(btc::parse_block(&bytes).expect("the real block parses"))
+}
+
+#[test]
+fn sha256_vectors() {
+    #[track_caller]
+    fn check(input: &[u8], expect: &str) {
+        assert_eq!(hex::encode(&sha256(&[input])), expect);
+    }
+    check(
+        b"",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    check(
+        b"abc",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+    check(
+        b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    );
+    // One million 'a' fed in uneven pieces exercises the buffering.
+    let mut h = crate::sha256::Sha256::default();
+    let a = vec![b'a'; 1000];
+    for i in 0..1000 {
+        h.update(&a[..(i % 7) + 1]);
+        h.update(&a[(i % 7) + 1..]);
+    }
+    assert_eq!(
+        hex::encode(&h.finish()),
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+    );
+    // Double SHA-256 of the empty string (a well-known Bitcoin constant).
+    assert_eq!(
+        hex::encode(&sha256d(&[b""])),
+        "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456"
+    );
+}
+
+#[test]
+fn real_block_totals_and_hashes() {
+    let Some(block) = real_block() else { return };
+    let h = &block.header;
+    assert_eq!(
+        h.hash.to_string(),
+        "000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae"
+    );
+    assert_eq!(h.time, 1633002641);
+    assert_eq!(h.version, 0x3fffe004);
+    assert_eq!(block.bip34_height(), Some(702_861));
+    assert_eq!(block.txs.len(), 2500);
+    assert_eq!(block.txs.iter().filter(|t| t.segwit).count(), 2065);
+    assert_eq!(
+        block.txs.iter().map(|t| t.inputs.len()).sum::<usize>(),
+        6518
+    );
+    assert_eq!(
+        block.txs.iter().map(|t| t.outputs.len()).sum::<usize>(),
+        6015
+    );
+    let total: u64 = block.txs.iter().map(|t| t.output_value()).sum();
+    // 28,836.8272899 BTC.
+    assert_eq!(total, 2_883_682_728_990);
+    assert_eq!(block.txs[0].output_value(), 629_948_405);
+    assert!(block.txs[0].is_coinbase());
+    assert!(block.txs[1..].iter().all(|t| !t.is_coinbase()));
+    assert_eq!(
+        block.txs[0].txid.to_string(),
+        "764b60c3d9a2c3c5bb6fe7141d9ca6e6778122df75f19366a2c5cb948d1d7d84"
+    );
+    assert!(h.merkle_root.to_string().starts_with("407d7276"));
+    assert_eq!(block.computed_merkle_root(), h.merkle_root);
+    // Segwit commitment (BIP 141): the coinbase output script
+    // 6a24aa21a9ed<commitment> holds sha256d(witness merkle root || reserved value),
+    // with the coinbase's wtxid taken as zero.
+    let mut wtxids: Vec<Hash256> = block.txs.iter().map(|t| t.wtxid).collect();
+    wtxids[0] = Hash256::default();
+    let wroot = btc::merkle_root(wtxids);
+    let reserved = &block.txs[0].inputs[0].witness[0];
+    let commitment = sha256d(&[&wroot.0, reserved]);
+    let found = block.txs[0].outputs.iter().any(|o| {
+        o.script_pubkey.len() >= 38
+            && o.script_pubkey[..6] == [0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed]
+            && o.script_pubkey[6..38] == commitment
+    });
+    assert!(
+        found,
+        "witness commitment matches the recomputed wtxid merkle root"
+    );
+}
+
+#[test]
+fn parse_errors_name_the_offset() {
+    #[track_caller]
+    fn check(input: &str, expect: &str) {
+        let bytes = hex::decode(input).unwrap();
+        assert_eq!(btc::parse_tx(&bytes).unwrap_err().to_string(), expect);
+    }
+    check("01000000", "E-CHAIN-PARSE at byte 4: expected input count");
+    check(
+        "0100000000",
+        "E-CHAIN-PARSE at byte 5: expected segwit flag",
+    );
+    check(
+        "010000000002",
+        "E-CHAIN-PARSE at byte 5: expected segwit flag 0x01",
+    );
+    check(
+        "01000000fd0100",
+        "E-CHAIN-PARSE at byte 4: expected minimally encoded CompactSize",
+    );
+    check(
+        "01000000ff",
+        "E-CHAIN-PARSE at byte 5: expected input count",
+    );
+    // A huge input count is refused before allocating.
+    check(
+        "01000000feffffff7f",
+        "E-CHAIN-PARSE at byte 9: expected input count",
+    );
+}
+
+#[test]
+fn parse_tx_roundtrip_small() {
+    // Version 1, one input from the null outpoint, one output of 50 BTC to an
+    // empty script, lock time 0.
+    let raw = format!(
+        "01000000 01 {} ffffffff 00 ffffffff 01 00f2052a01000000 00 00000000",
+        "00".repeat(32)
+    )
+    .replace(' ', "");
+    let tx = btc::parse_tx(&hex::decode(&raw).unwrap()).unwrap();
+    assert!(tx.is_coinbase());
+    assert_eq!(tx.output_value(), 5_000_000_000);
+    assert_eq!(tx.txid, tx.wtxid);
+    assert_eq!(tx.size, raw.len() / 2);
+    assert_eq!(tx.txid.0, sha256d(&[&hex::decode(&raw).unwrap()]));
+    // Trailing bytes are an error, not ignored.
+    let e = btc::parse_tx(&hex::decode(&format!("{raw}00")).unwrap()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "E-CHAIN-PARSE at byte {}: expected end of transaction",
+            raw.len() / 2
+        )
+    );
+}

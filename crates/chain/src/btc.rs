@@ -135,7 +135,7 @@ pub fn merkle_root(mut level: Vec<Hash256>) -> Hash256 {
         return Hash256::default();
     }
     while level.len() > 1 {
-        if level.len() % 2 == 1 {
+        if !level.len().is_multiple_of(2) {
             level.push(*level.last().expect("non-empty"));
         }
         level = level

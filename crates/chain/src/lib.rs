@@ -1,6 +1,7 @@
 //! Fund tracing over blockchains. Pure: the caller reads files and sockets
 //! and hands this crate bytes and strings; it returns values.
 
+pub mod addr;
 pub mod btc;
 pub mod hex;
 pub mod sha256;

@@ -173,3 +173,119 @@ fn parse_tx_roundtrip_small() {
         )
     );
 }
+
+#[test]
+fn addresses_roundtrip() {
+    use crate::addr::{address_to_script, classify, script_to_address};
+    #[track_caller]
+    fn check(address: &str, script_hex: &str, kind: &str) {
+        let script = address_to_script(address).unwrap_or_else(|| panic!("{address} decodes"));
+        assert_eq!(hex::encode(&script), script_hex, "{address}");
+        assert_eq!(classify(&script).as_str(), kind);
+        let canonical = if address[..3].eq_ignore_ascii_case("bc1") {
+            address.to_ascii_lowercase()
+        } else {
+            address.to_string()
+        };
+        assert_eq!(script_to_address(&script), Some(canonical));
+    }
+    // BIP 173 / BIP 350 vectors.
+    check(
+        "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+        "0014751e76e8199196d454941c45d1b3a323f1433bd6",
+        "p2wpkh",
+    );
+    check(
+        "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
+        "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262",
+        "p2wsh",
+    );
+    check(
+        "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
+        "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+        "p2tr",
+    );
+    check(
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        "76a91477bff20c60e522dfaa3350c39b030a5d004e839a88ac",
+        "p2pkh",
+    );
+    check(
+        "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+        "a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb87",
+        "p2sh",
+    );
+    check(
+        "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs",
+        "5210751e76e8199196d454941c45d1b3a323",
+        "witness_unknown",
+    );
+    check("BC1SW50QGDZ25J", "6002751e", "witness_unknown");
+    // Invalid: bech32 checksum on a v1 program (must be bech32m), mixed case,
+    // bad base58 checksum, bad bech32 checksum, 1-byte program, v0 program of 16 bytes.
+    for bad in [
+        "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd",
+        "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3",
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",
+        "bc1pw5dgrnzv",
+        "BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P",
+    ] {
+        assert_eq!(address_to_script(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn real_address_lists_decode() {
+    use crate::addr::normalize;
+    let Some(p) = shared_data("chain/addresses/blockchain_valid.ioc") else {
+        return;
+    };
+    let text = std::fs::read_to_string(p).unwrap();
+    let btc: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("bitcoin "))
+        .collect();
+    assert_eq!(btc.len(), 5);
+    for a in &btc {
+        assert_eq!(normalize(a).as_deref(), Some(*a), "{a}");
+    }
+    // OFAC XBT: 435 lines, one is a Tron address (line 355) that must not pass.
+    let Some(p) = shared_data("chain/ofac/sanctioned_addresses_XBT.txt") else {
+        return;
+    };
+    let text = std::fs::read_to_string(p).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let bad: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|a| normalize(a).is_none())
+        .collect();
+    assert_eq!(lines.len(), 435);
+    assert_eq!(bad, ["TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"]);
+}
+
+#[test]
+fn real_block_scripts() {
+    use crate::addr::{address_to_script, classify, script_to_address};
+    let Some(block) = real_block() else { return };
+    let mut kinds = std::collections::BTreeMap::new();
+    for o in block.txs.iter().flat_map(|t| &t.outputs) {
+        let kind = classify(&o.script_pubkey);
+        *kinds.entry(kind.as_str()).or_insert(0) += 1;
+        // Every address turns back into the very same script.
+        if let Some(a) = script_to_address(&o.script_pubkey) {
+            assert_eq!(
+                address_to_script(&a).as_deref(),
+                Some(&o.script_pubkey[..]),
+                "{a}"
+            );
+        }
+    }
+    let total: usize = kinds.values().sum();
+    assert_eq!(total, 6015);
+    println!("output script kinds in the real block: {kinds:?}");
+    assert!(
+        kinds["p2wpkh"] > 0 && kinds["p2pkh"] > 0 && kinds["p2sh"] > 0 && kinds["nulldata"] > 0
+    );
+}

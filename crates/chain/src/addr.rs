@@ -288,3 +288,94 @@ pub fn segwit_decode(hrp: &str, addr: &str) -> Option<(u8, Vec<u8>)> {
     }
     Some((version, prog))
 }
+
+/// The pushes of a push-only script (scriptSig), or `None` when it holds any
+/// other opcode or a push runs past the end.
+pub fn pushes(script: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < script.len() {
+        let op = script[i];
+        i += 1;
+        let n = match op {
+            0x00 => 0,
+            0x01..=0x4b => usize::from(op),
+            0x4c => {
+                let n = usize::from(*script.get(i)?);
+                i += 1;
+                n
+            }
+            0x4d => {
+                let n = usize::from(u16::from_le_bytes(script.get(i..i + 2)?.try_into().ok()?));
+                i += 2;
+                n
+            }
+            0x4e => {
+                let n = u32::from_le_bytes(script.get(i..i + 4)?.try_into().ok()?) as usize;
+                i += 4;
+                n
+            }
+            // OP_1NEGATE and OP_1..OP_16 push small numbers (multisig scripts).
+            0x4f | 0x51..=0x60 => {
+                out.push(&script[i - 1..i]);
+                continue;
+            }
+            _ => return None,
+        };
+        out.push(script.get(i..i + n)?);
+        i += n;
+    }
+    Some(out)
+}
+
+fn is_pubkey(b: &[u8]) -> bool {
+    matches!((b.len(), b.first()), (33, Some(2 | 3)) | (65, Some(4)))
+}
+
+/// Reconstructs the output script an input spends from its scriptSig and
+/// witness, for the standard spend shapes: P2PKH, P2SH (incl. nested
+/// P2WPKH/P2WSH), P2WPKH, P2WSH. Taproot and bare-key spends do not reveal
+/// their script and give `None`.
+pub fn spent_script(script_sig: &[u8], witness: &[Vec<u8>]) -> Option<Vec<u8>> {
+    use crate::ripemd160::hash160;
+    let p2sh = |redeem: &[u8]| [&[0xa9, 0x14][..], &hash160(redeem), &[0x87]].concat();
+    let sig_pushes = pushes(script_sig)?;
+    if !witness.is_empty() {
+        let native = sig_pushes.is_empty();
+        let program: Vec<u8> = match witness {
+            // Key-path taproot spend: a lone 64/65-byte signature.
+            [sig] if sig.len() == 64 || sig.len() == 65 => return None,
+            [_, pk] if is_pubkey(pk) && pk.len() == 33 => {
+                [&[0x00, 0x14][..], &hash160(pk)].concat()
+            }
+            [.., last] => {
+                // Taproot script path: last item is a control block.
+                let taproot = witness.len() >= 2
+                    && last.first().is_some_and(|b| b & 0xfe == 0xc0)
+                    && last.len() >= 33
+                    && (last.len() - 33) % 32 == 0;
+                if taproot && native {
+                    return None;
+                }
+                [&[0x00, 0x20][..], &crate::sha256::sha256(&[last])].concat()
+            }
+            [] => return None,
+        };
+        if native {
+            return Some(program);
+        }
+        // Nested segwit: scriptSig is one push of the witness program.
+        return match sig_pushes[..] {
+            [redeem] if redeem == program.as_slice() => Some(p2sh(redeem)),
+            _ => None,
+        };
+    }
+    match sig_pushes[..] {
+        [sig, pk] if is_pubkey(pk) && sig.len() >= 9 => {
+            Some([&[0x76, 0xa9, 0x14][..], &hash160(pk), &[0x88, 0xac]].concat())
+        }
+        [_] => None,
+        [.., redeem] if !redeem.is_empty() => Some(p2sh(redeem)),
+        _ => None,
+    }
+}

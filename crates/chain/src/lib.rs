@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod btc;
 pub mod hex;
+pub mod ripemd160;
 pub mod sha256;
 
 #[cfg(test)]

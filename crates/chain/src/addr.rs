@@ -379,3 +379,18 @@ pub fn spent_script(script_sig: &[u8], witness: &[Vec<u8>]) -> Option<Vec<u8>> {
         _ => None,
     }
 }
+
+/// The script kind of an address key (as produced by [`script_key`]).
+pub fn kind_of_key(key: &str) -> ScriptKind {
+    let b = key.as_bytes();
+    match b {
+        [b'b', b'c', b'1', b'q', ..] if b.len() == 42 => ScriptKind::P2wpkh,
+        [b'b', b'c', b'1', b'q', ..] if b.len() == 62 => ScriptKind::P2wsh,
+        [b'b', b'c', b'1', b'p', ..] if b.len() == 62 => ScriptKind::P2tr,
+        [b'b', b'c', b'1', ..] => ScriptKind::WitnessUnknown,
+        [b'1', ..] => ScriptKind::P2pkh,
+        [b'3', ..] => ScriptKind::P2sh,
+        _ if key.starts_with("p2pk:") => ScriptKind::P2pk,
+        _ => ScriptKind::NonStandard,
+    }
+}

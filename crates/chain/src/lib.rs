@@ -3,7 +3,11 @@
 
 pub mod addr;
 pub mod btc;
+pub mod cluster;
+pub mod graph;
 pub mod hex;
+pub mod ingest;
+pub mod intern;
 pub mod ripemd160;
 pub mod sha256;
 

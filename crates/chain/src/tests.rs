@@ -355,3 +355,131 @@ fn real_block_spent_scripts() {
     // every input reveals the script it spends.
     assert_eq!(derived, total);
 }
+
+pub(crate) fn real_graph() -> Option<(btc::Block, crate::graph::Graph)> {
+    let block = real_block()?;
+    let mut b = crate::graph::GraphBuilder::new();
+    crate::ingest::add_bitcoin_block(&mut b, &block);
+    Some((block, b.finish()))
+}
+
+#[test]
+fn real_block_graph_and_fees() {
+    let Some((block, g)) = real_graph() else {
+        return;
+    };
+    assert_eq!(g.tx_count(), 2500);
+    assert_eq!(
+        g.input_count(),
+        6518 - 1,
+        "the coinbase input is not a spend"
+    );
+    assert_eq!(g.output_count(), 6015);
+    // 23 OP_RETURN outputs have no owner; every other output has an address key.
+    let owned = (0..g.output_count() as u32)
+        .filter(|o| g.output_addr(*o) != crate::graph::NONE)
+        .count();
+    assert_eq!(owned, 6015 - 23);
+    // Spends inside the block resolve; the rest point outside the data.
+    let resolved = (0..g.input_count() as u32)
+        .filter(|i| g.input_prev(*i) != crate::graph::NONE)
+        .count();
+    assert_eq!(resolved, 327);
+    assert_eq!(g.unresolved_prev(), 6517 - 327);
+    // Block reward: subsidy at height 702,861 is 6.25 BTC (third halving at
+    // 630,000), so the coinbase claims 629,948,405 − 625,000,000 sat of fees.
+    let height = block.bip34_height().unwrap();
+    let subsidy = 5_000_000_000u64 >> (height / 210_000);
+    assert_eq!(subsidy, 625_000_000);
+    let total_fees = g.output_total(0) - subsidy;
+    assert_eq!(total_fees, 4_948_405);
+    // Transactions whose inputs all come from this block have a known fee; it
+    // is positive and below the block total.
+    let fees: Vec<u64> = (1..g.tx_count() as u32).filter_map(|t| g.fee(t)).collect();
+    println!(
+        "{} transactions with in-block inputs only; their fees sum to {} sat",
+        fees.len(),
+        fees.iter().sum::<u64>()
+    );
+    assert!(!fees.is_empty());
+    assert!(fees.iter().all(|f| *f > 0));
+    assert!(fees.iter().sum::<u64>() < total_fees);
+    // Adjacency: every output is listed under its address exactly once.
+    let listed: usize = (0..g.addr_count() as u32)
+        .map(|a| g.received(a).len())
+        .sum();
+    assert_eq!(listed, owned);
+}
+
+#[test]
+fn real_block_clustering() {
+    use crate::cluster::{cluster, detect_coinjoin, ClusterConfig, Reason};
+    let Some((_, g)) = real_graph() else { return };
+    let c = cluster(&g, &ClusterConfig::MULTI_INPUT);
+    // Invariant: all inputs of each non-CoinJoin transaction share a cluster;
+    // inputs of CoinJoins are not joined by them.
+    for t in 1..g.tx_count() as u32 {
+        let ins: Vec<u32> = g.inputs(t).map(|i| g.input_addr(i)).collect();
+        if detect_coinjoin(&g, t).is_none() {
+            assert!(ins.windows(2).all(|w| c.same(w[0], w[1])), "tx {t}");
+        }
+    }
+    assert_eq!(
+        c.sizes.iter().map(|s| *s as usize).sum::<usize>(),
+        g.addr_count()
+    );
+    // A spanning forest: each merge removes one cluster.
+    assert_eq!(c.cluster_count() + c.links.len(), g.addr_count());
+    assert!(c.links.iter().all(|l| l.reason == Reason::MultiInput));
+    let multi = c.sizes.iter().filter(|s| **s > 1).count();
+    let largest = c.sizes.iter().max().copied().unwrap_or(0);
+    let kinds: Vec<&str> = c.coinjoins.iter().map(|(_, k)| k.as_str()).collect();
+    println!(
+        "real block: {} addresses, {} clusters ({} with more than one address, largest {}), coinjoins {:?}",
+        g.addr_count(),
+        c.cluster_count(),
+        multi,
+        largest,
+        kinds
+    );
+    // Why two addresses are together: a chain of multi-input merges.
+    let l = c
+        .links
+        .iter()
+        .find(|l| c.sizes[c.cluster_of[l.a as usize] as usize] >= 3)
+        .unwrap();
+    let members: Vec<u32> = (0..g.addr_count() as u32)
+        .filter(|a| c.cluster_of[*a as usize] == c.cluster_of[l.a as usize])
+        .collect();
+    let (a, b) = (members[0], *members.last().unwrap());
+    let path = c.why(a, b).unwrap();
+    assert!(!path.is_empty());
+    // The path really connects a to b.
+    let mut at = a;
+    for step in &path {
+        at = if step.a == at {
+            step.b
+        } else {
+            assert_eq!(step.b, at);
+            step.a
+        };
+    }
+    assert_eq!(at, b);
+    // Change heuristics only add merges.
+    let all = ClusterConfig {
+        change_fresh_address: true,
+        change_round_payment: true,
+        change_script_type: true,
+        ..ClusterConfig::MULTI_INPUT
+    };
+    let c2 = cluster(&g, &all);
+    assert!(c2.cluster_count() <= c.cluster_count());
+    let mut by_reason = std::collections::BTreeMap::new();
+    for l in &c2.links {
+        *by_reason.entry(l.reason.as_str()).or_insert(0) += 1;
+    }
+    println!(
+        "with change heuristics: {} clusters, merges by reason {by_reason:?}",
+        c2.cluster_count()
+    );
+}

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod hex;
 pub mod ingest;
 pub mod intern;
+pub mod labels;
 pub mod ripemd160;
 pub mod sha256;
 

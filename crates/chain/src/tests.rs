@@ -483,3 +483,139 @@ fn real_block_clustering() {
         c2.cluster_count()
     );
 }
+
+pub(crate) fn real_labels() -> Option<(Vec<crate::labels::Label>, Vec<String>)> {
+    use crate::labels::{parse_ofac_list, parse_tagpack};
+    let dir = shared_data("chain")?;
+    let mut labels = Vec::new();
+    let mut diags = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("tagpacks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    for p in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let (l, d) = parse_tagpack(&std::fs::read_to_string(p).unwrap(), &name);
+        labels.extend(l);
+        diags.extend(d.iter().map(|d| format!("{name}: {d}")));
+    }
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("ofac"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    for p in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let asset = name
+            .trim_start_matches("sanctioned_addresses_")
+            .trim_end_matches(".txt")
+            .to_string();
+        let (l, d) = parse_ofac_list(&std::fs::read_to_string(p).unwrap(), &asset, &name);
+        labels.extend(l);
+        diags.extend(d.iter().map(|d| format!("{name}: {d}")));
+    }
+    Some((labels, diags))
+}
+
+#[test]
+fn tagpacks_and_ofac_lists() {
+    use crate::labels::{parse_tagpack, Category};
+    let Some((labels, diags)) = real_labels() else {
+        return;
+    };
+    let count = |src: &str| labels.iter().filter(|l| l.source.starts_with(src)).count();
+    // Tags per pack (data README), minus the ones our validation rejects.
+    for (pack, n) in [
+        ("lazarus.yaml", 21),
+        ("lazarus2.yaml", 6),
+        ("ronin_bridge.yaml", 6),
+        ("hacks.yaml", 608),
+        ("tornado_cash.yaml", 39),
+        ("sinbad_io.yaml", 2),
+        ("exchange-wallets-bybit.yaml", 8),
+        ("exchange-wallets-kucoin.yaml", 59),
+        ("exchange-wallets-okx.yaml", 36),
+    ] {
+        assert_eq!(count(pack), n, "{pack}");
+    }
+    for d in &diags {
+        println!("label diagnostic: {d}");
+    }
+    // ofac.yaml has 572 tags; one is the Tron-shaped address listed as BTC.
+    assert_eq!(count("ofac.yaml"), 571);
+    // OFAC lists: 654 addresses; the Tron address in the XBT list is rejected.
+    let ofac: Vec<_> = labels
+        .iter()
+        .filter(|l| l.source.starts_with("sanctioned_addresses_"))
+        .collect();
+    assert_eq!(ofac.len(), 653);
+    assert!(diags
+        .iter()
+        .any(|d| d.contains("TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq")));
+    assert!(diags
+        .iter()
+        .any(|d| d.starts_with("tornado_cash.yaml") && d.contains("surrounding spaces")));
+    // Categories.
+    let cat = |src: &str| {
+        let mut c: Vec<Category> = labels
+            .iter()
+            .filter(|l| l.source.starts_with(src))
+            .map(|l| l.category)
+            .collect();
+        c.dedup();
+        c
+    };
+    assert_eq!(cat("lazarus.yaml"), [Category::Sanctioned]);
+    assert_eq!(cat("tornado_cash.yaml"), [Category::Mixer]);
+    assert_eq!(cat("ronin_bridge.yaml"), [Category::Theft]);
+    assert_eq!(cat("exchange-wallets-kucoin.yaml"), [Category::Exchange]);
+    assert_eq!(cat("ofac.yaml"), [Category::Sanctioned]);
+    // Cross-check (data README): all 21 lazarus.yaml addresses and 570 of 572
+    // ofac.yaml entries are in the OFAC lists.
+    let in_ofac = |l: &&&crate::labels::Label| {
+        ofac.iter()
+            .any(|o| o.chain == l.chain && o.address == l.address)
+    };
+    let lazarus: Vec<_> = labels
+        .iter()
+        .filter(|l| l.source.starts_with("lazarus.yaml"))
+        .collect();
+    assert_eq!(lazarus.iter().filter(in_ofac).count(), 21);
+    let ofac_pack: Vec<_> = labels
+        .iter()
+        .filter(|l| l.source.starts_with("ofac.yaml"))
+        .collect();
+    // 570 counting the Tron-shaped entry that both lists file under BTC and
+    // that we reject on both sides.
+    assert_eq!(ofac_pack.iter().filter(in_ofac).count(), 569);
+
+    // The YAML subset: quotes, comments, inherited header keys, errors with lines.
+    let (l, d) = parse_tagpack(
+        "title: t # comment\ncategory: exchange\nconfidence: service_data\ncurrency: ETH\nlabel: 'it''s'\ntags:\n- address: \"0xAbCdEf0123456789aBcDeF0123456789AbCdEf01\"\n  actor: acme\n- address: 0x12\nbroken line\n",
+        "t.yaml",
+    );
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].address, "0xabcdef0123456789abcdef0123456789abcdef01");
+    assert_eq!(
+        (l[0].category, l[0].confidence, l[0].name.as_str()),
+        (Category::Exchange, 80, "acme")
+    );
+    assert_eq!(l[0].source, "t.yaml:7");
+    let d: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        d,
+        [
+            "line 10: expected `key: value`, found \"broken line\"",
+            "line 9: \"0x12\" is not a valid ethereum address"
+        ]
+    );
+}

@@ -368,6 +368,22 @@ impl LabelIndex {
             .flatten()
             .map(|i| &self.labels[*i as usize])
     }
+    /// Labels with their indices into `labels`.
+    pub fn labels_of(&self, a: AddrId) -> impl Iterator<Item = (u32, &Label)> {
+        self.by_addr.get(&a).into_iter().flatten().map(|i| (*i, &self.labels[*i as usize]))
+    }
+    /// Addresses carrying a label of this category and name (a mixer's or
+    /// service's known wallets).
+    pub fn addresses_named(&self, name: &str, c: Category) -> Vec<AddrId> {
+        let mut v: Vec<AddrId> = self
+            .by_addr
+            .iter()
+            .filter(|(_, ls)| ls.iter().any(|i| self.labels[*i as usize].category == c && self.labels[*i as usize].name == name))
+            .map(|(a, _)| *a)
+            .collect();
+        v.sort_unstable();
+        v
+    }
     pub fn has(&self, a: AddrId, c: Category) -> bool {
         self.of(a).any(|l| l.category == c)
     }

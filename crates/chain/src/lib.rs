@@ -11,6 +11,7 @@ pub mod intern;
 pub mod labels;
 pub mod ripemd160;
 pub mod sha256;
+pub mod trace;
 
 #[cfg(test)]
 mod tests;

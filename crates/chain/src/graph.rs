@@ -195,6 +195,15 @@ impl GraphBuilder {
         self.g.tx_time.len()
     }
 
+    /// The text of an address (without the chain prefix).
+    pub fn address_text(&self, a: AddrId) -> String {
+        self.g.address(a).to_string()
+    }
+
+    pub fn tx_hash_of(&self, t: TxId) -> [u8; 32] {
+        self.g.tx_hash[t as usize]
+    }
+
     pub fn add_tx(&mut self, tx: TxRec<'_>) -> TxId {
         let g = &mut self.g;
         let id = g.tx_time.len() as TxId;

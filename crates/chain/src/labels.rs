@@ -368,9 +368,78 @@ impl LabelIndex {
             .flatten()
             .map(|i| &self.labels[*i as usize])
     }
+    /// Spreads service labels (exchange, OTC, mixer, bridge, other services)
+    /// to every address of their cluster, as GraphSense does for tags marked
+    /// `is_cluster_definer`: a deposit address swept together with a labelled
+    /// hot wallet belongs to the same service. Derived labels name their
+    /// origin (`cluster:<source>`) and lose 10 points of confidence. Returns
+    /// how many labels were added.
+    pub fn extend_by_clusters(&mut self, g: &Graph, c: &crate::cluster::Clustering) -> usize {
+        let mut members: HashMap<u32, Vec<AddrId>> = HashMap::new();
+        let service =
+            |cat: Category| cat.is_endpoint() || matches!(cat, Category::Mixer | Category::Bridge);
+        let clusters: std::collections::HashSet<u32> = self
+            .by_addr
+            .iter()
+            .filter(|(_, ls)| {
+                ls.iter()
+                    .any(|i| service(self.labels[*i as usize].category))
+            })
+            .map(|(a, _)| c.cluster_of[*a as usize])
+            .filter(|cl| c.sizes[*cl as usize] > 1)
+            .collect();
+        if clusters.is_empty() {
+            return 0;
+        }
+        for a in 0..g.addr_count() as AddrId {
+            let cl = c.cluster_of[a as usize];
+            if clusters.contains(&cl) {
+                members.entry(cl).or_default().push(a);
+            }
+        }
+        let mut added = 0;
+        let mut sources: Vec<(AddrId, u32)> = self
+            .by_addr
+            .iter()
+            .flat_map(|(a, ls)| ls.iter().map(move |i| (*a, *i)))
+            .filter(|(_, i)| service(self.labels[*i as usize].category))
+            .collect();
+        sources.sort_unstable();
+        for (a, li) in sources {
+            let l = self.labels[li as usize].clone();
+            for &m in members.get(&c.cluster_of[a as usize]).into_iter().flatten() {
+                if m == a
+                    || self
+                        .of(m)
+                        .any(|x| x.category == l.category && x.name == l.name)
+                {
+                    continue;
+                }
+                let derived = Label {
+                    chain: g.chain_of_addr(m).name.clone(),
+                    address: g.address(m).to_string(),
+                    source: format!("cluster:{}", l.source),
+                    confidence: l.confidence.saturating_sub(10),
+                    ..l.clone()
+                };
+                self.by_addr
+                    .entry(m)
+                    .or_default()
+                    .push(self.labels.len() as u32);
+                self.labels.push(derived);
+                added += 1;
+            }
+        }
+        added
+    }
+
     /// Labels with their indices into `labels`.
     pub fn labels_of(&self, a: AddrId) -> impl Iterator<Item = (u32, &Label)> {
-        self.by_addr.get(&a).into_iter().flatten().map(|i| (*i, &self.labels[*i as usize]))
+        self.by_addr
+            .get(&a)
+            .into_iter()
+            .flatten()
+            .map(|i| (*i, &self.labels[*i as usize]))
     }
     /// Addresses carrying a label of this category and name (a mixer's or
     /// service's known wallets).
@@ -378,7 +447,11 @@ impl LabelIndex {
         let mut v: Vec<AddrId> = self
             .by_addr
             .iter()
-            .filter(|(_, ls)| ls.iter().any(|i| self.labels[*i as usize].category == c && self.labels[*i as usize].name == name))
+            .filter(|(_, ls)| {
+                ls.iter().any(|i| {
+                    self.labels[*i as usize].category == c && self.labels[*i as usize].name == name
+                })
+            })
             .map(|(a, _)| *a)
             .collect();
         v.sort_unstable();

@@ -9,8 +9,10 @@ pub mod hex;
 pub mod ingest;
 pub mod intern;
 pub mod labels;
+pub mod peel;
 pub mod ripemd160;
 pub mod sha256;
+pub mod synth;
 pub mod trace;
 
 #[cfg(test)]

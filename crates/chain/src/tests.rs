@@ -619,3 +619,100 @@ fn tagpacks_and_ofac_lists() {
         ]
     );
 }
+
+/// Precision and recall of a predicted set against the truth.
+pub(crate) fn pr<T: Eq + std::hash::Hash + Copy>(predicted: &[T], truth: &[T]) -> (f64, f64) {
+    let p: std::collections::HashSet<T> = predicted.iter().copied().collect();
+    let t: std::collections::HashSet<T> = truth.iter().copied().collect();
+    let hit = p.intersection(&t).count() as f64;
+    let precision = if p.is_empty() {
+        1.0
+    } else {
+        hit / p.len() as f64
+    };
+    let recall = if t.is_empty() {
+        1.0
+    } else {
+        hit / t.len() as f64
+    };
+    (precision, recall)
+}
+
+#[test]
+fn synthetic_laundering_is_traced() {
+    use crate::cluster::{cluster, ClusterConfig};
+    use crate::labels::{Category, LabelIndex};
+    use crate::peel::{detect, PeelConfig};
+    use crate::synth::{generate, SynthConfig};
+    use crate::trace::{trace_forward, HopKind, Method, MixerMatch, TraceConfig};
+    let s = generate(&SynthConfig::small(7));
+    let g = &s.graph;
+    let truth = &s.truth;
+    println!(
+        "synthetic graph: {} txs, {} addresses, {} inputs, {} outputs",
+        g.tx_count(),
+        g.addr_count(),
+        g.input_count(),
+        g.output_count()
+    );
+    assert_eq!(truth.peel_txs.len(), 12);
+    assert_eq!(truth.deposits.len(), 12 + 2);
+    let c = cluster(g, &ClusterConfig::MULTI_INPUT);
+    let mut labels = LabelIndex::new(g, s.labels.clone());
+    let added = labels.extend_by_clusters(g, &c);
+    println!(
+        "labels: {} given, {} derived from clusters",
+        s.labels.len(),
+        added
+    );
+    // Every deposit address of the story is labelled an exchange (BTC ones via
+    // the sweep clusters, ETH ones directly).
+    for d in &truth.deposits {
+        assert!(labels.has(*d, Category::Exchange), "{}", g.address(*d));
+    }
+    for method in [Method::Haircut, Method::Fifo, Method::Poison] {
+        let mut cfg = TraceConfig::new(method);
+        cfg.follow_mixers = Some(MixerMatch {
+            max_fee_bp: 300,
+            window_secs: 24 * 3600,
+        });
+        let r = trace_forward(g, &labels, &truth.theft_addrs, &cfg);
+        let deposits: Vec<u32> = r
+            .reached
+            .iter()
+            .filter(|x| labels.labels[x.label as usize].category == Category::Exchange)
+            .map(|x| x.addr)
+            .collect();
+        let (p_dep, r_dep) = pr(&deposits, &truth.deposits);
+        let visited: Vec<u32> = r.flows.iter().map(|f| f.tx).collect();
+        let chains = detect(g, Some(&visited), &PeelConfig::default());
+        let peel: Vec<u32> = chains.iter().flat_map(|c| c.txs.iter().copied()).collect();
+        let (p_peel, r_peel) = pr(&peel, &truth.peel_txs);
+        let mixer_hops: Vec<u32> = r
+            .hops
+            .iter()
+            .filter(|h| h.kind == HopKind::Mixer)
+            .map(|h| h.tx)
+            .collect();
+        let (p_mix, r_mix) = pr(&mixer_hops, &[truth.mixer_tx]);
+        let bridge = r.hops.iter().find(|h| h.kind == HopKind::Bridge);
+        let t = &r.totals[&0];
+        println!(
+            "{:8} deposits P={p_dep:.2} R={r_dep:.2} ({} found) | peel chain P={p_peel:.2} R={r_peel:.2} | mixer hop P={p_mix:.2} R={r_mix:.2} | txs visited {} | BTC seeded {} reached {} fees {} unspent {} stuck {}",
+            method.as_str(), deposits.len(), r.txs_visited, t.seeded, t.reached, t.fees, t.unspent, t.stuck_in_hops
+        );
+        assert_eq!(r_dep, 1.0, "{method:?}: every laundering deposit is found");
+        assert_eq!(r_peel, 1.0, "{method:?}: the peel chain is found");
+        assert_eq!(r_mix, 1.0, "{method:?}: the mixer hop is found");
+        let bridge = bridge.expect("bridge hop");
+        assert_eq!(bridge.tx, truth.bridge_tx);
+        assert_eq!(bridge.continued, [truth.bridge_payout_tx]);
+        if method != Method::Poison {
+            // Amounts are conserved: what was seeded is accounted for.
+            let accounted =
+                t.reached + t.stuck_in_hops + t.unspent + t.fees + t.cut_depth + t.cut_value;
+            assert!(accounted <= t.seeded, "{accounted} > {}", t.seeded);
+            assert_eq!(p_dep, 1.0, "{method:?}: no innocent deposit is blamed");
+        }
+    }
+}

@@ -195,6 +195,27 @@ pub struct Totals {
     pub fees: u128,
     pub cut_depth: u128,
     pub cut_value: u128,
+    /// Left this asset through a bridge whose payout was followed.
+    pub bridged_out: u128,
+    /// Arrived in this asset from a followed bridge.
+    pub bridged_in: u128,
+    /// Kept by a mixer (deposit minus the matched payout's tainted part).
+    pub hop_fees: u128,
+}
+
+impl Totals {
+    /// Everything the trace accounted for on the way out; equals
+    /// `seeded + bridged_in` up to rounding for haircut and FIFO.
+    pub fn accounted(&self) -> u128 {
+        self.reached
+            + self.stuck_in_hops
+            + self.unspent
+            + self.fees
+            + self.cut_depth
+            + self.cut_value
+            + self.bridged_out
+            + self.hop_fees
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -223,7 +244,11 @@ impl Pool {
     fn credit(&mut self, value: u128, tainted: u128, depth: u32, method: Method) {
         let tainted = tainted.min(value);
         if tainted > 0 {
-            self.depth = if self.tainted > 0 || self.poisoned { self.depth.min(depth) } else { depth };
+            self.depth = if self.tainted > 0 || self.poisoned {
+                self.depth.min(depth)
+            } else {
+                depth
+            };
             self.poisoned = true;
         }
         self.balance += value;
@@ -256,9 +281,15 @@ impl Pool {
                 let mut need = from_pool;
                 let mut t = 0;
                 while need > 0 {
-                    let Some(front) = self.lots.front_mut() else { break };
+                    let Some(front) = self.lots.front_mut() else {
+                        break;
+                    };
                     let take = need.min(front.0);
-                    let tt = if take == front.0 { front.1 } else { mul_div(take, front.1, front.0) };
+                    let tt = if take == front.0 {
+                        front.1
+                    } else {
+                        mul_div(take, front.1, front.0)
+                    };
                     t += tt;
                     front.0 -= take;
                     front.1 -= tt;
@@ -312,7 +343,12 @@ struct Engine<'a> {
 }
 
 /// Forward trace from `seeds`.
-pub fn trace_forward(g: &Graph, labels: &LabelIndex, seeds: &[AddrId], cfg: &TraceConfig) -> TraceResult {
+pub fn trace_forward(
+    g: &Graph,
+    labels: &LabelIndex,
+    seeds: &[AddrId],
+    cfg: &TraceConfig,
+) -> TraceResult {
     let mut e = Engine {
         g,
         labels,
@@ -325,7 +361,10 @@ pub fn trace_forward(g: &Graph, labels: &LabelIndex, seeds: &[AddrId], cfg: &Tra
         queued: HashSet::new(),
         injected: HashMap::new(),
         matched_payouts: HashSet::new(),
-        res: TraceResult { seeds: seeds.to_vec(), ..TraceResult::default() },
+        res: TraceResult {
+            seeds: seeds.to_vec(),
+            ..TraceResult::default()
+        },
         reached_idx: HashMap::new(),
         hop_idx: HashMap::new(),
         touched_idx: HashMap::new(),
@@ -404,7 +443,10 @@ impl Engine<'_> {
                 .chain(g.sent(a).iter().map(|&i| (g.rank(g.input_tx(i)), true, i)))
                 .collect();
             events.sort_unstable();
-            Account { events, ..Account::default() }
+            Account {
+                events,
+                ..Account::default()
+            }
         })
     }
 
@@ -427,14 +469,22 @@ impl Engine<'_> {
                     None => return (0, 0),
                 },
             };
-            taints = acc.events[acc.next..end].iter().filter(|e| !e.1).map(|e| (e.2, (0, 0, false))).collect();
+            taints = acc.events[acc.next..end]
+                .iter()
+                .filter(|e| !e.1)
+                .map(|e| (e.2, (0, 0, false)))
+                .collect();
         }
         let taints: HashMap<u32, (u128, u32, bool)> = taints
             .into_iter()
             .map(|(o, _)| {
                 let t = g.output_tx(o);
                 let v = u128::from(g.output_value(o));
-                let val = if seed && g.tx_time(t) >= since { (v, 0, false) } else { self.out_taint.get(&o).copied().unwrap_or((0, 0, false)) };
+                let val = if seed && g.tx_time(t) >= since {
+                    (v, 0, false)
+                } else {
+                    self.out_taint.get(&o).copied().unwrap_or((0, 0, false))
+                };
                 (o, val)
             })
             .collect();
@@ -453,7 +503,8 @@ impl Engine<'_> {
                 }
             } else {
                 let (t, d, _) = taints.get(&idx).copied().unwrap_or((0, 0, false));
-                acc.pool.credit(u128::from(g.output_value(idx)), t, d, method);
+                acc.pool
+                    .credit(u128::from(g.output_value(idx)), t, d, method);
             }
         }
         result
@@ -475,6 +526,8 @@ impl Engine<'_> {
             let total: u128 = g.outputs(t).map(|o| u128::from(g.output_value(o))).sum();
             let tt = mul_div(total, num, den);
             pool.credit(total, tt, d, method);
+            let asset = g.tx_asset[t as usize];
+            self.totals(asset).bridged_in += tt;
             depth_in = d;
             tainted_in = tt;
             from = g.inputs(t).next().map_or(NONE, |i| g.input_addr(i));
@@ -519,7 +572,14 @@ impl Engine<'_> {
             return;
         }
         if let Some(kind) = detect_coinjoin(g, t) {
-            self.hop(HopKind::CoinJoin(kind.into()), t, NONE, asset, tainted_in, depth);
+            self.hop(
+                HopKind::CoinJoin(kind.into()),
+                t,
+                NONE,
+                asset,
+                tainted_in,
+                depth,
+            );
         }
         let mut paid = 0u128;
         for o in g.outputs(t) {
@@ -541,7 +601,15 @@ impl Engine<'_> {
         }
     }
 
-    fn tainted_output(&mut self, t: TxId, o: u32, from: AddrId, tt: u128, depth: u32, heuristic: bool) {
+    fn tainted_output(
+        &mut self,
+        t: TxId,
+        o: u32,
+        from: AddrId,
+        tt: u128,
+        depth: u32,
+        heuristic: bool,
+    ) {
         let g = self.g;
         let asset = g.tx_asset[t as usize];
         if tt < u128::from(self.cfg.min_value) {
@@ -554,7 +622,15 @@ impl Engine<'_> {
             self.totals(asset).fees += tt;
             return;
         }
-        self.res.flows.push(Flow { tx: t, from, to, asset, amount: tt, depth, heuristic });
+        self.res.flows.push(Flow {
+            tx: t,
+            from,
+            to,
+            asset,
+            amount: tt,
+            depth,
+            heuristic,
+        });
         let labels = self.labels;
         if self.cfg.stop_at_services {
             if let Some((li, _)) = labels.labels_of(to).find(|(_, l)| l.category.is_endpoint()) {
@@ -573,12 +649,17 @@ impl Engine<'_> {
             return;
         }
         if labels.has(to, Category::Bridge) {
-            let counterparts: Vec<TxId> = if self.cfg.follow_bridges { g.bridge_counterparts(t).collect() } else { Vec::new() };
+            let counterparts: Vec<TxId> = if self.cfg.follow_bridges {
+                g.bridge_counterparts(t).collect()
+            } else {
+                Vec::new()
+            };
             let h = self.hop(HopKind::Bridge, t, to, asset, tt, depth);
             if counterparts.is_empty() {
                 self.totals(asset).stuck_in_hops += tt;
                 return;
             }
+            self.totals(asset).bridged_out += tt;
             let v = u128::from(g.output_value(o));
             for c in counterparts {
                 let entry = self.injected.entry(c).or_insert((0, v, depth));
@@ -589,7 +670,10 @@ impl Engine<'_> {
             return;
         }
         for (li, l) in labels.labels_of(to) {
-            if matches!(l.category, Category::Sanctioned | Category::Theft | Category::Other) {
+            if matches!(
+                l.category,
+                Category::Sanctioned | Category::Theft | Category::Other
+            ) {
                 let i = *self.touched_idx.entry(to).or_insert_with(|| {
                     self.res.touched.push((to, li, asset, 0));
                     self.res.touched.len() - 1
@@ -611,7 +695,15 @@ impl Engine<'_> {
 
     fn reach(&mut self, to: AddrId, label: u32, asset: AssetId, tt: u128, depth: u32, t: TxId) {
         let i = *self.reached_idx.entry(to).or_insert_with(|| {
-            self.res.reached.push(Reached { addr: to, label, asset, amount: 0, min_depth: depth, first_tx: t, txs: 0 });
+            self.res.reached.push(Reached {
+                addr: to,
+                label,
+                asset,
+                amount: 0,
+                min_depth: depth,
+                first_tx: t,
+                txs: 0,
+            });
             self.res.reached.len() - 1
         });
         let r = &mut self.res.reached[i];
@@ -621,9 +713,25 @@ impl Engine<'_> {
         self.totals(asset).reached += tt;
     }
 
-    fn hop(&mut self, kind: HopKind, t: TxId, addr: AddrId, asset: AssetId, amount: u128, depth: u32) -> usize {
+    fn hop(
+        &mut self,
+        kind: HopKind,
+        t: TxId,
+        addr: AddrId,
+        asset: AssetId,
+        amount: u128,
+        depth: u32,
+    ) -> usize {
         let i = *self.hop_idx.entry((t, addr)).or_insert_with(|| {
-            self.res.hops.push(Hop { kind, tx: t, addr, asset, amount: 0, depth, continued: Vec::new() });
+            self.res.hops.push(Hop {
+                kind,
+                tx: t,
+                addr,
+                asset,
+                amount: 0,
+                depth,
+                continued: Vec::new(),
+            });
             self.res.hops.len() - 1
         });
         self.res.hops[i].amount += amount;
@@ -636,7 +744,13 @@ impl Engine<'_> {
     fn demix(&mut self, t: TxId, o: u32, tt: u128, depth: u32, m: MixerMatch) -> bool {
         let g = self.g;
         let to = g.output_addr(o);
-        let Some(name) = self.labels.best(to, |c| c == Category::Mixer).map(|l| l.name.clone()) else { return false };
+        let Some(name) = self
+            .labels
+            .best(to, |c| c == Category::Mixer)
+            .map(|l| l.name.clone())
+        else {
+            return false;
+        };
         let deposit = u128::from(g.output_value(o));
         let lo = deposit * u128::from(10_000 - m.max_fee_bp.min(10_000)) / 10_000;
         let t0 = g.tx_time(t);
@@ -651,7 +765,12 @@ impl Engine<'_> {
                 for po in g.outputs(pt) {
                     let v = u128::from(g.output_value(po));
                     let dest = g.output_addr(po);
-                    if v < lo || v > deposit || dest == NONE || self.labels.has(dest, Category::Mixer) || self.matched_payouts.contains(&po) {
+                    if v < lo
+                        || v > deposit
+                        || dest == NONE
+                        || self.labels.has(dest, Category::Mixer)
+                        || self.matched_payouts.contains(&po)
+                    {
                         continue;
                     }
                     if best.is_none_or(|(bt, _)| time < bt) {
@@ -666,7 +785,9 @@ impl Engine<'_> {
         let h = self.hop_idx[&(t, to)];
         self.res.hops[h].continued.push(pt);
         let v = u128::from(g.output_value(po));
-        let carried = mul_div(v, tt, deposit);
+        let carried = mul_div(v, tt, deposit).min(tt);
+        let asset = g.tx_asset[t as usize];
+        self.totals(asset).hop_fees += tt - carried;
         self.tainted_output(pt, po, to, carried, depth + 1, true);
         true
     }
@@ -680,11 +801,16 @@ impl Engine<'_> {
         let g = self.g;
         for (&a, acc) in &self.accounts {
             if acc.pool.tainted > 0 {
-                let asset = g.received(a).first().map_or(0, |o| g.tx_asset[g.output_tx(*o) as usize]);
+                let asset = g
+                    .received(a)
+                    .first()
+                    .map_or(0, |o| g.tx_asset[g.output_tx(*o) as usize]);
                 self.res.totals.entry(asset).or_default().unspent += acc.pool.tainted;
             }
         }
-        self.res.reached.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.addr.cmp(&b.addr)));
+        self.res
+            .reached
+            .sort_by(|a, b| b.amount.cmp(&a.amount).then(a.addr.cmp(&b.addr)));
         self.res.hops.sort_by_key(|h| (g.rank(h.tx), h.addr));
     }
 }

@@ -1,6 +1,7 @@
 //! Fund tracing over blockchains. Pure: the caller reads files and sockets
 //! and hands this crate bytes and strings; it returns values.
 
+pub mod account;
 pub mod addr;
 pub mod btc;
 pub mod cluster;
@@ -29,4 +30,7 @@ pub enum Error {
         offset: usize,
         expected: &'static str,
     },
+    /// E-CHAIN-INPUT: a transfer export or RPC answer is malformed.
+    #[error("E-CHAIN-INPUT at {at}: expected {expected}")]
+    Input { at: String, expected: String },
 }

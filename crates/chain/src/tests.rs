@@ -716,3 +716,133 @@ fn synthetic_laundering_is_traced() {
         }
     }
 }
+
+#[test]
+fn amounts() {
+    use crate::account::{format_amount, parse_amount};
+    #[track_caller]
+    fn check(input: &str, expect: Option<u64>) {
+        assert_eq!(parse_amount(input, 9), expect, "{input}");
+    }
+    check("15.5", Some(15_500_000_000));
+    check("0.000000001", Some(1));
+    check("0.0000000019", Some(1));
+    check(".5", Some(500_000_000));
+    check("7", Some(7_000_000_000));
+    check("1e3", None);
+    check("-1", None);
+    check("", None);
+    check("99999999999", None);
+    assert_eq!(format_amount(15_500_000_000, 9), "15.5");
+    assert_eq!(format_amount(100_000_000, 8), "1");
+    assert_eq!(format_amount(1, 8), "0.00000001");
+}
+
+#[test]
+fn transfers_csv_and_bridge_links() {
+    use crate::account::{add_transfers, parse_csv, parse_json};
+    use crate::graph::{GraphBuilder, InputRec, Model, OutputRec, Prev, TxRec};
+    let text = include_str!("../testdata/transfers.csv");
+    let t = parse_csv(text).unwrap();
+    assert_eq!(t.len(), 3);
+    assert_eq!(t[0].from, "0xb1d6e5a6f0e5bc1b13f6c0e8d1a3b4e4a4c4f001");
+    assert_eq!(t[0].value, 15_500_000_000);
+    assert_eq!(t[2].log_index, 3);
+    // The bridge source is a Bitcoin txid in display order: stored reversed.
+    assert_eq!(t[0].bridge_src.unwrap()[0], 0xab);
+    let mut b = GraphBuilder::new();
+    let btc = b.chain("bitcoin", Model::Utxo);
+    let asset = b.asset("BTC");
+    let a = b.address(btc, "bc1qdeposit");
+    let mut src = [0u8; 32];
+    src[0] = 0xab;
+    b.add_tx(TxRec {
+        chain: btc,
+        asset,
+        time: 1_700_000_000,
+        hash: src,
+        coinbase: true,
+        inputs: &[] as &[InputRec],
+        outputs: &[OutputRec {
+            addr: a,
+            value: 100_000_000,
+        }],
+    });
+    add_transfers(&mut b, &t);
+    let g = b.finish();
+    assert_eq!(g.bridge_links(), [(0, 1)]);
+    assert_eq!(
+        g.tx_hash_display(1),
+        "0x1111111111111111111111111111111111111111111111111111111111111111"
+    );
+    assert_eq!(g.chain_of_tx(1).model, Model::Account);
+    let _ = Prev::None;
+    // Errors name the line and column, or the JSON path.
+    #[track_caller]
+    fn check_err(csv: &str, expect: &str) {
+        assert_eq!(parse_csv(csv).unwrap_err().to_string(), expect);
+    }
+    let head = "chain,tx_hash,timestamp,from,to,value,asset\n";
+    check_err(
+        &format!("{head}ethereum,0x11,1,0xa,0xb,1,ETH\n"),
+        "E-CHAIN-INPUT at line 2, column `tx_hash`: expected a 32-byte hex hash",
+    );
+    check_err(
+        &format!("{head}ethereum,{},x,0xa,0xb,1,ETH\n", "11".repeat(32)),
+        "E-CHAIN-INPUT at line 2, column `timestamp`: expected Unix seconds",
+    );
+    check_err(
+        &format!("{head}ethereum,{},1,0xa,0xb,1\n", "11".repeat(32)),
+        "E-CHAIN-INPUT at line 2: expected 7 fields as in the header, found 6",
+    );
+    check_err(
+        &format!("{head}ethereum,{},1,,0xb,1,ETH\n", "11".repeat(32)),
+        "E-CHAIN-INPUT at line 2, column `from`: expected a value for `from`",
+    );
+    let j: serde_json::Value = serde_json::json!([{"chain": "tron", "tx_hash": "11".repeat(32), "timestamp": 5, "from": "TA", "to": "TB", "value": "x", "asset": "USDT"}]);
+    assert_eq!(
+        parse_json(&j).unwrap_err().to_string(),
+        "E-CHAIN-INPUT at $[0].value: expected a decimal amount in whole units"
+    );
+}
+
+#[test]
+fn getblock_json() {
+    use crate::account::{add_rpc_block, parse_getblock};
+    let Some(block) = real_block() else { return };
+    let bytes = std::fs::read(shared_data(BLOCK).unwrap()).unwrap();
+    // Build a verbosity-2 answer from the raw block: hex and txid per
+    // transaction (offsets from re-parsing each transaction in turn).
+    let mut txs = Vec::new();
+    let mut pos = 80 + 3; // header + CompactSize(2500) = fd c4 09
+    for tx in &block.txs {
+        let raw = &bytes[pos..pos + tx.size];
+        pos += tx.size;
+        txs.push(
+            serde_json::json!({"txid": tx.txid.to_string(), "hex": hex::encode(raw), "vin": []}),
+        );
+    }
+    assert_eq!(pos, bytes.len());
+    // Give the first non-coinbase input a prevout, as verbosity 3 does.
+    txs[1]["vin"] = serde_json::json!([{"prevout": {"value": 0.5, "scriptPubKey": {"hex": "0014751e76e8199196d454941c45d1b3a323f1433bd6"}}}]);
+    let v = serde_json::json!({"result": {"hash": block.header.hash.to_string(), "height": 702861, "time": block.header.time, "tx": txs}, "error": null});
+    let rb = parse_getblock(&v).unwrap();
+    assert_eq!(rb.txs, block.txs);
+    let mut b = crate::graph::GraphBuilder::new();
+    add_rpc_block(&mut b, &rb);
+    let g = b.finish();
+    let i = g.inputs(1).start;
+    assert_eq!(g.input_value(i), 50_000_000);
+    assert_eq!(
+        g.address(g.input_addr(i)),
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+    );
+    // A txid that does not match its hex is an error with the JSON path.
+    let mut bad = v.clone();
+    bad["result"]["tx"][3]["txid"] = serde_json::json!("00".repeat(32));
+    let e = parse_getblock(&bad).unwrap_err().to_string();
+    assert!(
+        e.starts_with("E-CHAIN-INPUT at $.tx[3].txid: expected the txid of the raw transaction"),
+        "{e}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod intern;
 pub mod labels;
 pub mod peel;
 pub mod ripemd160;
+pub mod screen;
 pub mod sha256;
 pub mod synth;
 pub mod trace;

@@ -846,3 +846,131 @@ fn getblock_json() {
         "{e}"
     );
 }
+
+pub(crate) fn synth_with_labels(seed: u64) -> (crate::synth::Synth, crate::labels::LabelIndex) {
+    use crate::cluster::{cluster, ClusterConfig};
+    use crate::labels::{Category, Label, LabelIndex};
+    let s = crate::synth::generate(&crate::synth::SynthConfig::small(seed));
+    let g = &s.graph;
+    let mut labels = s.labels.clone();
+    for &a in &s.truth.theft_addrs {
+        labels.push(Label {
+            chain: "bitcoin".into(),
+            address: g.address(a).into(),
+            category: Category::Theft,
+            name: "synthetic theft".into(),
+            source: "incident:test".into(),
+            confidence: 100,
+            actor: None,
+        });
+    }
+    let c = cluster(g, &ClusterConfig::MULTI_INPUT);
+    let mut li = LabelIndex::new(g, labels);
+    li.extend_by_clusters(g, &c);
+    (s, li)
+}
+
+#[test]
+fn backward_trace_finds_the_victim() {
+    use crate::labels::Category;
+    use crate::trace::{trace_backward, Method, TraceConfig};
+    let (s, labels) = synth_with_labels(7);
+    let g = &s.graph;
+    // From the first cash-out deposit back to the victim exchange's hot wallet,
+    // through the peel chain and the theft address.
+    let deposit = s.truth.deposits[0];
+    let victim = g
+        .find_address(
+            "bitcoin",
+            &labels
+                .labels
+                .iter()
+                .find(|l| l.name == "alpha-exchange" && l.source == "synthetic")
+                .unwrap()
+                .address,
+        )
+        .unwrap();
+    for method in [Method::Haircut, Method::Fifo, Method::Poison] {
+        let r = trace_backward(g, &labels, &[deposit], &TraceConfig::new(method));
+        let theft = r
+            .reached
+            .iter()
+            .find(|x| labels.labels[x.label as usize].category == Category::Theft);
+        let theft = theft.unwrap_or_else(|| panic!("{method:?}: theft address reached"));
+        assert_eq!(theft.addr, s.truth.theft_addrs[0]);
+        let v = r
+            .reached
+            .iter()
+            .find(|x| x.addr == victim)
+            .unwrap_or_else(|| panic!("{method:?}: victim reached"));
+        println!("backward {:8}: theft address at depth {}, victim at depth {} with {} sat, {} txs visited", method.as_str(), theft.min_depth, v.min_depth, v.amount, r.txs_visited);
+        assert!(v.min_depth > theft.min_depth);
+        if method != Method::Poison {
+            // The deposit's value is accounted for at the victim (all of it came from the theft).
+            let seeded = r.totals[&0].seeded;
+            assert!(
+                v.amount <= seeded && v.amount + 100 >= seeded,
+                "{} of {seeded}",
+                v.amount
+            );
+        }
+    }
+}
+
+#[test]
+fn screening_finds_paths() {
+    use crate::labels::Category;
+    use crate::screen::{screen, Direction, ScreenConfig};
+    let (s, labels) = synth_with_labels(7);
+    let g = &s.graph;
+    let deposit = s.truth.deposits[2];
+    let hits = screen(
+        g,
+        &labels,
+        deposit,
+        &ScreenConfig {
+            max_hops: 8,
+            max_visits: 100_000,
+        },
+    );
+    let theft: Vec<_> = hits
+        .iter()
+        .filter(|e| labels.labels[e.label as usize].category == Category::Theft)
+        .collect();
+    assert_eq!(theft.len(), 1, "{hits:?}");
+    let e = theft[0];
+    assert_eq!(e.direction, Direction::Incoming);
+    assert_eq!(e.target, s.truth.theft_addrs[0]);
+    // deposit ← cash-out 3 ← change 2 ← change 1 ← thief (peel step 3).
+    assert_eq!(e.hops, 4);
+    assert_eq!(e.path.len(), 5);
+    assert_eq!(e.path[0], deposit);
+    assert_eq!(*e.path.last().unwrap(), e.target);
+    assert_eq!(e.txs.len(), 4);
+    assert!(e.txs.contains(&s.truth.peel_txs[2]));
+    // Within fewer hops there is nothing.
+    let near = screen(
+        g,
+        &labels,
+        deposit,
+        &ScreenConfig {
+            max_hops: 3,
+            max_visits: 100_000,
+        },
+    );
+    assert!(near
+        .iter()
+        .all(|e| labels.labels[e.label as usize].category != Category::Theft));
+    // The theft address itself is exposed at 0 hops.
+    let own = screen(
+        g,
+        &labels,
+        s.truth.theft_addrs[0],
+        &ScreenConfig {
+            max_hops: 0,
+            max_visits: 10,
+        },
+    );
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0].hops, 0);
+}

@@ -814,3 +814,204 @@ impl Engine<'_> {
         self.res.hops.sort_by_key(|h| (g.rank(h.tx), h.addr));
     }
 }
+
+/// Backward trace: attributes the value the seeds received to where it came
+/// from, hop by hop. Transaction outputs are split over the inputs by the
+/// method (poison: every input in full; haircut: in proportion to input
+/// values; FIFO: the output's position in the output order maps onto the
+/// same position in the input order). An account's payment is split over
+/// the account's earlier receipts in proportion to their values (haircut;
+/// poison takes each in full; FIFO falls back to haircut on accounts, since
+/// which receipts a payment "used" depends on the whole history). Stops at
+/// labelled services (the sources), at the depth limit and below the value
+/// cut-off; coins from outside the data are `unspent` (unresolved).
+pub fn trace_backward(
+    g: &Graph,
+    labels: &LabelIndex,
+    seeds: &[AddrId],
+    cfg: &TraceConfig,
+) -> TraceResult {
+    let mut res = TraceResult {
+        seeds: seeds.to_vec(),
+        ..TraceResult::default()
+    };
+    // Demand per output: (amount, depth).
+    let mut demand: HashMap<u32, (u128, u32)> = HashMap::new();
+    let mut heap: BinaryHeap<(u32, u32)> = BinaryHeap::new();
+    let mut reached_idx: HashMap<AddrId, usize> = HashMap::new();
+    let seed_set: HashSet<AddrId> = seeds.iter().copied().collect();
+    let push = |demand: &mut HashMap<u32, (u128, u32)>,
+                heap: &mut BinaryHeap<(u32, u32)>,
+                o: u32,
+                x: u128,
+                d: u32| {
+        let e = demand.entry(o).or_insert((0, d));
+        if e.0 == 0 {
+            heap.push((g.rank(g.output_tx(o)), o));
+        }
+        e.0 += x;
+        e.1 = e.1.min(d);
+    };
+    for &a in seeds {
+        for &o in g.received(a) {
+            let v = u128::from(g.output_value(o));
+            res.totals
+                .entry(g.tx_asset[g.output_tx(o) as usize])
+                .or_default()
+                .seeded += v;
+            push(&mut demand, &mut heap, o, v, 0);
+        }
+    }
+    let mut visited = HashSet::new();
+    while let Some((_, o)) = heap.pop() {
+        let Some((x, d)) = demand.remove(&o) else {
+            continue;
+        };
+        let t = g.output_tx(o);
+        let asset = g.tx_asset[t as usize];
+        visited.insert(t);
+        let to = g.output_addr(o);
+        // A labelled source (not one of the seeds) ends this branch.
+        let from_labels = |a: AddrId| {
+            labels
+                .labels_of(a)
+                .find(|(_, l)| l.category != Category::Other)
+        };
+        let shares = backward_shares(g, t, o, x, cfg.method);
+        if d + 1 > cfg.max_depth {
+            res.totals.entry(asset).or_default().cut_depth += x;
+            continue;
+        }
+        if g.is_coinbase(t) {
+            res.totals.entry(asset).or_default().unspent += x;
+            continue;
+        }
+        for (i, share) in shares {
+            if share == 0 {
+                continue;
+            }
+            if share < u128::from(cfg.min_value) {
+                res.totals.entry(asset).or_default().cut_value += share;
+                continue;
+            }
+            let a = g.input_addr(i);
+            res.flows.push(Flow {
+                tx: t,
+                from: a,
+                to,
+                asset,
+                amount: share,
+                depth: d + 1,
+                heuristic: false,
+            });
+            if a != NONE && !seed_set.contains(&a) {
+                if let Some((li, l)) = from_labels(a) {
+                    let stop = l.category.is_endpoint()
+                        || matches!(l.category, Category::Mixer | Category::Bridge)
+                        || !cfg.stop_at_services;
+                    let idx = *reached_idx.entry(a).or_insert_with(|| {
+                        res.reached.push(Reached {
+                            addr: a,
+                            label: li,
+                            asset,
+                            amount: 0,
+                            min_depth: d + 1,
+                            first_tx: t,
+                            txs: 0,
+                        });
+                        res.reached.len() - 1
+                    });
+                    let r = &mut res.reached[idx];
+                    r.amount += share;
+                    r.txs += 1;
+                    r.min_depth = r.min_depth.min(d + 1);
+                    res.totals.entry(asset).or_default().reached += share;
+                    if stop && cfg.stop_at_services {
+                        continue;
+                    }
+                }
+            }
+            let p = g.input_prev(i);
+            if p != NONE {
+                push(&mut demand, &mut heap, p, share, d + 1);
+            } else if a != NONE && g.chain_of_addr(a).model == Model::Account {
+                // Split over the account's earlier receipts.
+                let r = g.rank(t);
+                let credits: Vec<u32> = g
+                    .received(a)
+                    .iter()
+                    .copied()
+                    .filter(|c| g.rank(g.output_tx(*c)) < r)
+                    .collect();
+                let total: u128 = credits.iter().map(|c| u128::from(g.output_value(*c))).sum();
+                if total == 0 {
+                    res.totals.entry(asset).or_default().unspent += share;
+                    continue;
+                }
+                let mut given = 0;
+                for c in credits {
+                    let v = u128::from(g.output_value(c));
+                    let part = if cfg.method == Method::Poison {
+                        v
+                    } else {
+                        mul_div(share.min(total), v, total)
+                    };
+                    given += part;
+                    push(&mut demand, &mut heap, c, part, d + 1);
+                }
+                if cfg.method != Method::Poison && share > given {
+                    res.totals.entry(asset).or_default().unspent += share - given;
+                }
+            } else {
+                res.totals.entry(asset).or_default().unspent += share;
+            }
+        }
+    }
+    res.txs_visited = visited.len();
+    res.reached
+        .sort_by(|a, b| b.amount.cmp(&a.amount).then(a.addr.cmp(&b.addr)));
+    res
+}
+
+/// How `x` of output `o` of transaction `t` splits over its inputs.
+fn backward_shares(g: &Graph, t: TxId, o: u32, x: u128, method: Method) -> Vec<(u32, u128)> {
+    let ins: Vec<(u32, u128)> = g
+        .inputs(t)
+        .map(|i| {
+            let v = g.input_value(i);
+            (i, if v == UNKNOWN_VALUE { 0 } else { u128::from(v) })
+        })
+        .collect();
+    let total: u128 = ins.iter().map(|(_, v)| v).sum();
+    match method {
+        Method::Poison => ins.into_iter().filter(|(_, v)| *v > 0).collect(),
+        Method::Haircut => {
+            if total == 0 {
+                return ins.first().map(|(i, _)| vec![(*i, x)]).unwrap_or_default();
+            }
+            ins.into_iter()
+                .map(|(i, v)| (i, mul_div(x, v, total)))
+                .collect()
+        }
+        Method::Fifo => {
+            // The output occupies [start, start + value) of the output order;
+            // `x` of it is demanded, taken from its start.
+            let start: u128 = g
+                .outputs(t)
+                .take_while(|p| *p != o)
+                .map(|p| u128::from(g.output_value(p)))
+                .sum();
+            let (lo, hi) = (start, start + x);
+            let mut pos = 0u128;
+            let mut out = Vec::new();
+            for (i, v) in ins {
+                let (a, b) = (pos.max(lo), (pos + v).min(hi));
+                if b > a {
+                    out.push((i, b - a));
+                }
+                pos += v;
+            }
+            out
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! Use cases shared by the command line and the server: opening the configured
 //! store and importing STIX bundles. No argument parsing and no HTTP here.
 
+pub mod accounts;
 pub mod import;
+pub mod ledger;
 pub mod synth;
 
 use std::path::Path;
@@ -18,6 +20,10 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("unsupported database '{0}': use a file path (SQLite, optionally 'sqlite:PATH') or a postgres:// URL")]
     UnsupportedDb(String),
+    #[error("no knowledge pack named '{0}' (available: dprk)")]
+    UnknownPack(String),
+    #[error("knowledge pack: {0}")]
+    Pack(String),
 }
 
 /// Opens the store a `--db` value names: a path or `sqlite:PATH` for SQLite.

@@ -37,7 +37,9 @@ Examples:
   threatledger related intrusion-set--c93fccb1-e8e8-42cf-ae33-2ad1d183913a --direction outgoing --type uses
   threatledger export --type intrusion-set --out groups.json
   threatledger pattern check \"[ipv4-addr:value ISSUBSET '198.51.100.0/24']\"
-  threatledger match --indicators store --observed conn.csv --format json";
+  threatledger match --indicators store --observed conn.csv --format json
+  threatledger serve --listen 127.0.0.1:8080
+  threatledger taxii pull http://127.0.0.1:8080/taxii2/api/ --collection dprk --token tlk_...";
 
 #[derive(Parser)]
 #[command(
@@ -67,9 +69,18 @@ pub enum Command {
     Get(commands::get::Args),
     Stats(commands::stats::Args),
     Related(commands::related::Args),
+    Serve(commands::serve::Args),
+    Taxii(commands::taxii::Args),
+    User(commands::accounts::UserArgs),
+    Group(commands::accounts::GroupArgs),
+    Collection(commands::accounts::CollectionArgs),
+    ApiRoot(commands::accounts::ApiRootArgs),
+    Audit(commands::accounts::AuditArgs),
     Pattern(commands::pattern::Args),
     Match(commands::matching::Args),
     Db(commands::db::Args),
+    Init(commands::init::Args),
+    Ledger(commands::ledger::Args),
     Validate(commands::validate::Args),
     /// Write a synthetic bundle (benchmarks, load tests).
     #[command(hide = true)]
@@ -104,9 +115,18 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Get(a) => commands::get::run(cli, a),
         Command::Stats(a) => commands::stats::run(cli, a),
         Command::Related(a) => commands::related::run(cli, a),
+        Command::Serve(a) => commands::serve::run(cli, a),
+        Command::Taxii(a) => commands::taxii::run(cli, a),
+        Command::User(a) => commands::accounts::run_user(cli, a),
+        Command::Group(a) => commands::accounts::run_group(cli, a),
+        Command::Collection(a) => commands::accounts::run_collection(cli, a),
+        Command::ApiRoot(a) => commands::accounts::run_api_root(cli, a),
+        Command::Audit(a) => commands::accounts::run_audit(cli, a),
         Command::Pattern(a) => commands::pattern::run(cli, a),
         Command::Match(a) => commands::matching::run(cli, a),
         Command::Db(a) => commands::db::run(cli, a),
+        Command::Init(a) => commands::init::run(cli, a),
+        Command::Ledger(a) => commands::ledger::run(cli, a),
         Command::Validate(a) => commands::validate::run(cli, a),
         Command::Synth(a) => commands::synth::run(cli, a),
     }

@@ -48,6 +48,21 @@ impl Progress {
         }
     }
 
+    /// A spinner counting objects (total unknown).
+    pub fn count(quiet: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} objects {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        Progress {
+            bar,
+            started: std::time::Instant::now(),
+            shown: false,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
     pub fn update(&mut self, pos: u64, msg: impl FnOnce() -> String) {
         if !self.enabled {
             return;

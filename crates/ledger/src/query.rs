@@ -487,8 +487,8 @@ pub fn compare(l: &Ledger, year: i32) -> Vec<CompareRow> {
                 let d = ours.checked_add(-p).unwrap_or_default();
                 let pct = if p.is_zero() { 0.0 } else { d.to_f64() / p.to_f64() * 100.0 };
                 why.push(format!(
-                    "the ledger's {} rows add up to {} against {} published ({}{:.0}%)",
-                    if crypto_only { "crypto" } else { "" },
+                    "the ledger's {}rows add up to {} against {} published ({}{:.0}%)",
+                    if crypto_only { "crypto " } else { "" },
                     human_usd(ours),
                     human_usd(p),
                     if pct >= 0.0 { "+" } else { "" },

@@ -27,9 +27,11 @@ use stix::ext::Tlp;
 use stix::{StixObject, Timestamp};
 use store::*;
 
+mod taxii;
+
 /// The schema version this program writes. Older databases are migrated on open;
 /// newer ones are refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: initial schema.
@@ -72,7 +74,12 @@ const MIGRATIONS: &[&str] = &[
         version_ns INTEGER NOT NULL,
         UNIQUE (collection, n, version_ns)
     );",
+    // 2: the TAXII server's users, collections, rights, status and audit log.
+    taxii::MIGRATION,
 ];
+
+/// Mapped rows of a query (with their sequence numbers), the next cursor and `more`.
+type Rows<T> = (Vec<(i64, T)>, Option<String>, bool);
 
 /// A knowledge base in one SQLite file.
 pub struct SqliteStore {
@@ -127,6 +134,80 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The rows of a query, each mapped by `map(seq, json, id, version)` (the
+    /// version text read by SQLite from the JSON, so that callers need not parse it);
+    /// returns them with `next` and `more`.
+    fn query_rows<T>(
+        &self,
+        q: &Query,
+        map: impl Fn(i64, String, String, Option<String>) -> Result<T, StoreError>,
+    ) -> Result<Rows<T>, StoreError> {
+        let coll = q.collection.is_some();
+        let mut sql = if let Some(c) = &q.collection {
+            let mut s = Sql::new(
+                "SELECT c.cseq, o.json, l.id, COALESCE(o.json ->> '$.modified', o.json ->> '$.created') FROM collection_objects c
+                 JOIN objects o ON o.n = c.n AND o.version_ns = c.version_ns
+                 JOIN latest l ON l.n = c.n WHERE ",
+            );
+            let p = s.arg(c.clone());
+            s.push(&format!("c.collection = {p}"));
+            s
+        } else {
+            Sql::new("SELECT o.seq, o.json, l.id, COALESCE(o.json ->> '$.modified', o.json ->> '$.created') FROM objects o JOIN latest l ON l.n = o.n WHERE 1 = 1")
+        };
+        let seq_col = if coll { "c.cseq" } else { "o.seq" };
+        if !q.ids.is_empty() {
+            sql.list("l.id", &q.ids);
+        }
+        if !q.types.is_empty() {
+            sql.list("o.type", &q.types);
+        }
+        if !q.spec_versions.is_empty() {
+            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
+            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
+        }
+        if let Some(t) = &q.added_after {
+            let p = sql.arg(t.unix_micros());
+            sql.push(&format!(" AND {seq_col} > {p}"));
+        }
+        if let Some(n) = &q.next {
+            let p = sql.arg(parse_cursor(n)?);
+            sql.push(&format!(" AND {seq_col} > {p}"));
+        }
+        version_clause(&mut sql, &q.versions, coll);
+        if q.revoked == Revoked::Exclude {
+            sql.push(" AND l.revoked = 0");
+        }
+        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.strict_author");
+        sql.push(&format!(" ORDER BY {seq_col}"));
+        if let Some(limit) = q.limit {
+            let p = sql.arg((limit as i64).saturating_add(1));
+            sql.push(&format!(" LIMIT {p}"));
+        }
+        self.with_reader(|c| {
+            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
+            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(be)? {
+                let seq: i64 = r.get(0).map_err(be)?;
+                let json: String = r.get(1).map_err(be)?;
+                let id: String = r.get(2).map_err(be)?;
+                let version: Option<String> = r.get(3).map_err(be)?;
+                out.push((seq, map(seq, json, id, version)?));
+            }
+            let more = q.limit.is_some_and(|l| out.len() > l);
+            if more {
+                out.truncate(q.limit.unwrap_or(0));
+            }
+            let next = if more {
+                out.last().map(|o| format!("s{:x}", o.0))
+            } else {
+                None
+            };
+            Ok((out, next, more))
+        })
     }
 
     fn with_reader<T>(
@@ -580,6 +661,15 @@ impl SqliteImport<'_> {
 }
 
 impl ImportTx for SqliteImport<'_> {
+    fn record_taxii(
+        &mut self,
+        statuses: &[store::taxii::StatusRecord],
+        audit: &[store::taxii::AuditEvent],
+    ) -> Result<bool, StoreError> {
+        taxii::record_in(&self.conn, statuses, audit)?;
+        Ok(true)
+    }
+
     fn add_prepared(&mut self, object: &PreparedObject) -> Result<AddOutcome, StoreError> {
         let r = self.add_inner(object)?;
         self.flush_refs_if_large()?;
@@ -784,72 +874,39 @@ impl Store for SqliteStore {
     }
 
     fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let coll = q.collection.is_some();
-        let mut sql = if let Some(c) = &q.collection {
-            let mut s = Sql::new(
-                "SELECT c.cseq, o.json FROM collection_objects c
-                 JOIN objects o ON o.n = c.n AND o.version_ns = c.version_ns
-                 JOIN latest l ON l.n = c.n WHERE ",
-            );
-            let p = s.arg(c.clone());
-            s.push(&format!("c.collection = {p}"));
-            s
-        } else {
-            Sql::new("SELECT o.seq, o.json FROM objects o JOIN latest l ON l.n = o.n WHERE 1 = 1")
-        };
-        let seq_col = if coll { "c.cseq" } else { "o.seq" };
-        if !q.ids.is_empty() {
-            sql.list("l.id", &q.ids);
-        }
-        if !q.types.is_empty() {
-            sql.list("o.type", &q.types);
-        }
-        if !q.spec_versions.is_empty() {
-            // Objects without spec_version (2.1 SCOs may omit it) count as 2.1.
-            sql.list("COALESCE(o.spec_version, '2.1')", &q.spec_versions);
-        }
-        if let Some(t) = &q.added_after {
-            let p = sql.arg(t.unix_micros());
-            sql.push(&format!(" AND {seq_col} > {p}"));
-        }
-        if let Some(n) = &q.next {
-            let p = sql.arg(parse_cursor(n)?);
-            sql.push(&format!(" AND {seq_col} > {p}"));
-        }
-        version_clause(&mut sql, &q.versions, coll);
-        if q.revoked == Revoked::Exclude {
-            sql.push(" AND l.revoked = 0");
-        }
-        visibility_clause(&mut sql, &q.visibility, "o.tlp", "o.strict_author");
-        sql.push(&format!(" ORDER BY {seq_col}"));
-        if let Some(limit) = q.limit {
-            let p = sql.arg((limit as i64).saturating_add(1));
-            sql.push(&format!(" LIMIT {p}"));
-        }
-        self.with_reader(|c| {
-            let mut st = c.prepare_cached(&sql.text).map_err(be)?;
-            let mut rows = st.query(params_from_iter(sql.args.iter())).map_err(be)?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next().map_err(be)? {
-                let seq: i64 = r.get(0).map_err(be)?;
-                let json: String = r.get(1).map_err(be)?;
-                out.push(row_to_stored(seq, &json)?);
-            }
-            let more = q.limit.is_some_and(|l| out.len() > l);
-            if more {
-                out.truncate(q.limit.unwrap_or(0));
-            }
-            let next = if more {
-                out.last().map(|o| format!("s{:x}", o.seq))
-            } else {
-                None
-            };
-            Ok(Page {
-                objects: out,
-                next,
-                more,
-            })
+        let (rows, next, more) = self.query_rows(q, |seq, json, _, _| row_to_stored(seq, &json))?;
+        Ok(Page {
+            objects: rows.into_iter().map(|(_, o)| o).collect(),
+            next,
+            more,
         })
+    }
+
+    fn query_raw(&self, q: &Query) -> Result<RawPage, StoreError> {
+        let (rows, next, more) = self.query_rows(q, |seq, json, id, version| {
+            let version = match version {
+                Some(v) => {
+                    Some(Timestamp::parse(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+                }
+                None => None,
+            };
+            Ok(RawStored {
+                id,
+                json,
+                date_added: Timestamp::from_unix_micros(seq),
+                version,
+                seq,
+            })
+        })?;
+        Ok(RawPage {
+            objects: rows.into_iter().map(|(_, o)| o).collect(),
+            next,
+            more,
+        })
+    }
+
+    fn taxii(&self) -> Option<&dyn store::taxii::TaxiiStore> {
+        Some(self)
     }
 
     fn related(&self, id: &str, q: &RelatedQuery) -> Result<Vec<Edge>, StoreError> {

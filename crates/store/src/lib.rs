@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use stix::ext::Tlp;
 use stix::{StixObject, Timestamp};
 
+pub mod taxii;
 pub mod testsuite;
 
 /// One stored version of an object.
@@ -28,6 +29,35 @@ pub struct StoredObject {
     pub version: Option<Timestamp>,
     /// Store-wide (or collection-wide) addition order; the pagination cursor.
     pub seq: i64,
+}
+
+/// One stored version as its JSON text, unparsed: for callers that only forward
+/// objects (the TAXII server), where parsing and re-serialising dominate the cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawStored {
+    pub id: String,
+    /// The object's JSON text as stored.
+    pub json: String,
+    pub date_added: Timestamp,
+    pub version: Option<Timestamp>,
+    pub seq: i64,
+}
+
+/// A page of [`RawStored`] objects (see [`Page`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPage {
+    pub objects: Vec<RawStored>,
+    pub next: Option<String>,
+    pub more: bool,
+}
+
+impl RawPage {
+    pub fn first_added(&self) -> Option<&Timestamp> {
+        self.objects.first().map(|o| &o.date_added)
+    }
+    pub fn last_added(&self) -> Option<&Timestamp> {
+        self.objects.last().map(|o| &o.date_added)
+    }
 }
 
 /// Which versions of each object a query returns (TAXII `match[version]`).
@@ -274,6 +304,16 @@ pub trait ImportTx {
         }
         Ok(out)
     }
+    /// Records TAXII status resources and audit events in this transaction, so
+    /// that they commit (or vanish) with the objects. `Ok(false)`: this backend
+    /// cannot; the caller records them itself with [`taxii::TaxiiStore::record`].
+    fn record_taxii(
+        &mut self,
+        _statuses: &[taxii::StatusRecord],
+        _audit: &[taxii::AuditEvent],
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
     fn commit(self: Box<Self>) -> Result<ImportSummary, StoreError>;
 }
 
@@ -340,9 +380,10 @@ pub struct Stats {
     pub collections: Vec<(String, u64)>,
 }
 
-/// Errors of every backend, backend-neutral.
+/// Errors of every backend, backend-neutral. Deliberately not `#[non_exhaustive]`:
+/// the server's one error-to-HTTP map matches every variant, so a new one forces a
+/// decision there.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StoreError {
     #[error("{id} version {version} is already stored with different content (a new version needs a later 'modified')")]
     Conflict { id: String, version: String },
@@ -370,6 +411,27 @@ pub trait Store: Send + Sync {
     /// Objects matching a query, one page at a time.
     fn query(&self, q: &Query) -> Result<Page, StoreError>;
 
+    /// [`Store::query`] with each object as its stored JSON text. Same filters,
+    /// order, visibility and cursors.
+    fn query_raw(&self, q: &Query) -> Result<RawPage, StoreError> {
+        let p = self.query(q)?;
+        Ok(RawPage {
+            objects: p
+                .objects
+                .into_iter()
+                .map(|o| RawStored {
+                    id: o.object.id().to_string(),
+                    json: o.object.to_json(),
+                    date_added: o.date_added,
+                    version: o.version,
+                    seq: o.seq,
+                })
+                .collect(),
+            next: p.next,
+            more: p.more,
+        })
+    }
+
     /// Relationship and reference traversal around one object.
     fn related(&self, id: &str, q: &RelatedQuery) -> Result<Vec<Edge>, StoreError>;
 
@@ -389,6 +451,12 @@ pub trait Store: Send + Sync {
     /// version has its id's row, first/last versions agree with the versions
     /// stored). Returns the problems found; empty means consistent.
     fn check(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The TAXII server's tables (users, collections, rights, status, audit), when
+    /// this backend has them. The server refuses to start without.
+    fn taxii(&self) -> Option<&dyn taxii::TaxiiStore> {
+        None
+    }
 
     /// Convenience: stores a batch in one transaction.
     fn put_all(

@@ -20,10 +20,14 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
         ("pagination_under_inserts", pagination_under_inserts),
         ("revocation", revocation),
         ("markings", markings),
+        ("raw_query_matches_query", raw_query_matches_query),
         ("relationships", relationships),
         ("delete", delete),
         ("collections", collections),
         ("stats", stats),
+        ("taxii_accounts", taxii_accounts),
+        ("taxii_collections_and_rights", taxii_collections_and_rights),
+        ("taxii_status_audit_cursor", taxii_status_audit_cursor),
     ];
     for (name, case) in cases {
         let store = make();
@@ -569,4 +573,330 @@ fn stats(s: &dyn Store) {
     assert!(st
         .objects_by_type
         .contains(&("relationship".to_string(), 3)));
+}
+
+fn taxii_of(s: &dyn Store) -> Option<&dyn crate::taxii::TaxiiStore> {
+    let t = s.taxii();
+    if t.is_none() {
+        eprintln!("skipping: the {} backend has no TAXII tables", s.backend());
+    }
+    t
+}
+
+fn taxii_accounts(s: &dyn Store) {
+    use crate::taxii::*;
+    let Some(t) = taxii_of(s) else { return };
+    let mut alice = User::new("alice");
+    alice.clearance = Tlp::AmberStrict;
+    alice.organization_refs = vec![ORG.into()];
+    t.put_user(&alice).unwrap();
+    t.put_user(&User::new("bob")).unwrap();
+    assert_eq!(t.get_user("alice").unwrap(), Some(alice.clone()));
+    assert_eq!(t.get_user("nobody").unwrap(), None);
+    let names: Vec<String> = t
+        .list_users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["alice", "bob"], "sorted by name");
+    assert_eq!(
+        t.get_user("alice").unwrap().unwrap().visibility(),
+        Visibility::cleared(Tlp::AmberStrict, vec![ORG.into()])
+    );
+
+    // Passwords: stored as given (already hashed), replaced, unknown user refused.
+    assert_eq!(t.password_hash("alice").unwrap(), None);
+    t.set_password_hash("alice", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .unwrap();
+    t.set_password_hash("alice", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$b3RoZXI")
+        .unwrap();
+    assert_eq!(
+        t.password_hash("alice").unwrap().as_deref(),
+        Some("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$b3RoZXI")
+    );
+    assert!(matches!(
+        t.set_password_hash("nobody", "x"),
+        Err(StoreError::NotFound(_))
+    ));
+    // Re-putting a user keeps the password.
+    t.put_user(&alice).unwrap();
+    assert!(t.password_hash("alice").unwrap().is_some());
+
+    // Tokens: looked up by digest, listed without it, revoked by public id.
+    let tok = TokenInfo {
+        id: "tok1".into(),
+        user: "alice".into(),
+        label: "ci".into(),
+        created: stix::Timestamp::parse("2024-01-01T00:00:00Z").unwrap(),
+    };
+    t.add_token(&tok, "digest-1").unwrap();
+    let (u, id) = t.token_user("digest-1").unwrap().unwrap();
+    assert_eq!((u.name.as_str(), id.as_str()), ("alice", "tok1"));
+    assert!(t.token_user("digest-2").unwrap().is_none());
+    assert_eq!(
+        t.list_tokens(Some("alice")).unwrap(),
+        std::slice::from_ref(&tok)
+    );
+    assert!(t.list_tokens(Some("bob")).unwrap().is_empty());
+    assert!(t.revoke_token("tok1").unwrap());
+    assert!(!t.revoke_token("tok1").unwrap());
+    assert!(t.token_user("digest-1").unwrap().is_none());
+
+    // Groups and membership.
+    t.add_group("analysts").unwrap();
+    t.add_group("partners").unwrap();
+    t.add_member("analysts", "alice").unwrap();
+    t.add_member("partners", "alice").unwrap();
+    t.add_member("partners", "bob").unwrap();
+    t.add_member("partners", "bob").unwrap(); // idempotent
+    assert!(matches!(
+        t.add_member("nope", "bob"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        t.add_member("analysts", "nobody"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(t.groups_of("alice").unwrap(), ["analysts", "partners"]);
+    assert_eq!(
+        t.list_groups().unwrap(),
+        [
+            ("analysts".to_string(), vec!["alice".to_string()]),
+            (
+                "partners".to_string(),
+                vec!["alice".to_string(), "bob".to_string()]
+            )
+        ]
+    );
+    assert!(t.remove_member("partners", "alice").unwrap());
+    assert_eq!(t.groups_of("alice").unwrap(), ["analysts"]);
+
+    // Deleting a user removes its tokens and memberships.
+    t.add_token(
+        &TokenInfo {
+            id: "tok2".into(),
+            user: "bob".into(),
+            ..tok
+        },
+        "digest-2",
+    )
+    .unwrap();
+    assert!(t.delete_user("bob").unwrap());
+    assert!(!t.delete_user("bob").unwrap());
+    assert!(t.token_user("digest-2").unwrap().is_none());
+    assert_eq!(t.list_groups().unwrap()[1].1, Vec::<String>::new());
+}
+
+fn taxii_collections_and_rights(s: &dyn Store) {
+    use crate::taxii::*;
+    let Some(t) = taxii_of(s) else { return };
+    let coll = |id: &str, alias: Option<&str>| Collection {
+        id: id.into(),
+        api_root: "api".into(),
+        title: format!("title of {id}"),
+        description: None,
+        alias: alias.map(str::to_string),
+    };
+    assert!(
+        matches!(
+            t.put_collection(&coll("c1", None)),
+            Err(StoreError::InvalidQuery(_))
+        ),
+        "a collection needs its API root"
+    );
+    let root = ApiRoot {
+        name: "api".into(),
+        title: "API".into(),
+        description: Some("d".into()),
+        max_content_length: 1000,
+    };
+    t.put_api_root(&root).unwrap();
+    assert_eq!(t.list_api_roots().unwrap(), std::slice::from_ref(&root));
+    t.put_api_root(&ApiRoot {
+        max_content_length: 2000,
+        ..root
+    })
+    .unwrap();
+    assert_eq!(t.list_api_roots().unwrap()[0].max_content_length, 2000);
+    t.put_collection(&coll("c1", Some("one"))).unwrap();
+    t.put_collection(&coll("c2", None)).unwrap();
+    assert!(
+        matches!(
+            t.put_collection(&coll("c3", Some("one"))),
+            Err(StoreError::InvalidQuery(_))
+        ),
+        "aliases are unique within an API root"
+    );
+    let mut c1 = coll("c1", Some("one"));
+    c1.title = "renamed".into();
+    t.put_collection(&c1).unwrap();
+    assert_eq!(
+        t.list_collections(Some("api")).unwrap(),
+        [c1, coll("c2", None)]
+    );
+    assert!(t.list_collections(Some("other")).unwrap().is_empty());
+
+    t.put_user(&User::new("carol")).unwrap();
+    t.add_group("readers").unwrap();
+    t.add_group("writers").unwrap();
+    t.add_member("readers", "carol").unwrap();
+    t.add_member("writers", "carol").unwrap();
+    let g = |group: &str, c: &str, read, write| Grant {
+        group: group.into(),
+        collection: c.into(),
+        read,
+        write,
+    };
+    t.grant(&g("readers", "c1", true, false)).unwrap();
+    t.grant(&g("writers", "c1", false, true)).unwrap();
+    t.grant(&g("readers", "c2", true, false)).unwrap();
+    assert_eq!(
+        t.rights_of("carol").unwrap(),
+        [
+            ("c1".to_string(), true, true),
+            ("c2".to_string(), true, false)
+        ],
+        "rights of several groups add up"
+    );
+    assert!(t.rights_of("nobody").unwrap().is_empty());
+    t.grant(&g("readers", "c2", false, false)).unwrap();
+    assert_eq!(
+        t.list_grants().unwrap().len(),
+        2,
+        "a grant of nothing is removed"
+    );
+    assert!(matches!(
+        t.grant(&g("nope", "c1", true, false)),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        t.grant(&g("readers", "nope", true, false)),
+        Err(StoreError::NotFound(_))
+    ));
+    t.remove_member("writers", "carol").unwrap();
+    assert_eq!(
+        t.rights_of("carol").unwrap(),
+        [("c1".to_string(), true, false)]
+    );
+}
+
+fn taxii_status_audit_cursor(s: &dyn Store) {
+    use crate::taxii::*;
+    let Some(t) = taxii_of(s) else { return };
+    let st = StatusRecord {
+        id: "status-1".into(),
+        api_root: "api".into(),
+        user: "alice".into(),
+        body: r#"{"id":"status-1","status":"complete"}"#.into(),
+    };
+    let ev = |n: u32, outcome: &str| AuditEvent {
+        time: stix::Timestamp::from_unix_micros(1_700_000_000_000_000 + n as i64),
+        user: Some("alice".into()),
+        action: format!("action {n}"),
+        outcome: outcome.into(),
+        status: 202,
+        detail: String::new(),
+    };
+    t.record(
+        std::slice::from_ref(&st),
+        &[ev(1, "allowed"), ev(2, "denied")],
+    )
+    .unwrap();
+    t.record(&[], &[ev(3, "denied")]).unwrap();
+
+    assert_eq!(t.get_status("status-1").unwrap(), Some(st));
+    assert_eq!(t.get_status("status-2").unwrap(), None);
+    let log = t.audit_log(2).unwrap();
+    assert_eq!(
+        log,
+        [ev(2, "denied"), ev(3, "denied")],
+        "the last two, oldest first"
+    );
+    assert_eq!(t.audit_log(100).unwrap().len(), 3);
+
+    assert_eq!(t.pull_cursor("http://x/api/#c1").unwrap(), None);
+    let ts = stix::Timestamp::parse("2024-05-01T10:00:00.123456Z").unwrap();
+    t.set_pull_cursor("http://x/api/#c1", &ts).unwrap();
+    let ts2 = stix::Timestamp::parse("2024-05-02T10:00:00Z").unwrap();
+    t.set_pull_cursor("http://x/api/#c1", &ts2).unwrap();
+    assert_eq!(t.pull_cursor("http://x/api/#c1").unwrap(), Some(ts2));
+    // Inside an import: committed with its objects, or not at all.
+    let st2 = StatusRecord {
+        id: "status-2".into(),
+        api_root: "api".into(),
+        user: "alice".into(),
+        body: "{}".into(),
+    };
+    let mut tx = s.begin_import(&ImportOptions::default()).unwrap();
+    tx.add(&sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})))
+        .unwrap();
+    if tx.record_taxii(std::slice::from_ref(&st2), &[]).unwrap() {
+        drop(tx);
+        assert_eq!(
+            t.get_status("status-2").unwrap(),
+            None,
+            "rolled back with the objects"
+        );
+        let mut tx = s.begin_import(&ImportOptions::default()).unwrap();
+        tx.add(&sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})))
+            .unwrap();
+        assert!(tx
+            .record_taxii(std::slice::from_ref(&st2), &[ev(4, "allowed")])
+            .unwrap());
+        tx.commit().unwrap();
+        assert_eq!(t.get_status("status-2").unwrap(), Some(st2));
+        assert!(s.get_latest(ID_A, &Visibility::all()).unwrap().is_some());
+        assert_eq!(t.audit_log(1).unwrap(), [ev(4, "allowed")]);
+    }
+}
+
+fn raw_query_matches_query(s: &dyn Store) {
+    s.put_all(
+        &[
+            sdo(ID_A, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(
+                ID_A,
+                "2020-01-02T00:00:00.000Z",
+                json!({"object_marking_refs": [Tlp::Red.v2_marking_id()]}),
+            ),
+            sdo(ID_B, "2020-01-01T00:00:00.000Z", json!({})),
+            sdo(ID_C, "2020-01-01T00:00:00.000Z", json!({})),
+        ],
+        &ImportOptions {
+            collection: Some("c".into()),
+        },
+    )
+    .unwrap();
+    for q in [
+        Query {
+            versions: vec![VersionSpec::All],
+            limit: Some(2),
+            ..Query::default()
+        },
+        Query {
+            collection: Some("c".into()),
+            visibility: Visibility::cleared(Tlp::Green, vec![]),
+            versions: vec![VersionSpec::All],
+            ..Query::default()
+        },
+        Query {
+            collection: Some("c".into()),
+            types: vec!["malware".into()],
+            ..Query::default()
+        },
+    ] {
+        let page = s.query(&q).unwrap();
+        let raw = s.query_raw(&q).unwrap();
+        assert_eq!((raw.more, &raw.next), (page.more, &page.next), "{q:?}");
+        assert_eq!(raw.objects.len(), page.objects.len(), "{q:?}");
+        for (r, o) in raw.objects.iter().zip(&page.objects) {
+            assert_eq!(r.id, o.object.id().as_str());
+            assert_eq!(StixObject::from_json(&r.json).unwrap(), o.object);
+            assert_eq!(
+                (&r.date_added, &r.version, r.seq),
+                (&o.date_added, &o.version, o.seq)
+            );
+        }
+    }
 }

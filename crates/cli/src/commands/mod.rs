@@ -1,14 +1,19 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod db;
 pub mod export;
 pub mod get;
 pub mod import;
+pub mod init;
+pub mod ledger;
 pub mod matching;
 pub mod pattern;
 pub mod related;
+pub mod serve;
 pub mod stats;
 pub mod synth;
+pub mod taxii;
 pub mod validate;
 
 use anyhow::Context;

@@ -2,6 +2,8 @@
 
 mod crash;
 mod import;
+mod ledger;
 mod pattern;
 mod support;
+mod taxii;
 mod validate;

@@ -93,3 +93,25 @@ pub fn bundle(n: usize, tag: &str) -> String {
     }
     serde_json::to_string_pretty(&serde_json::json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objs})).unwrap()
 }
+
+/// Compares `actual` with the golden file `tests/it/golden/NAME`; `UPDATE_EXPECT=1`
+/// rewrites it.
+pub fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {} (run with UPDATE_EXPECT=1)",
+            path.display()
+        )
+    });
+    if want != actual {
+        panic!("{} differs from the output (UPDATE_EXPECT=1 to accept):\n--- want\n{want}\n--- got\n{actual}", path.display());
+    }
+}

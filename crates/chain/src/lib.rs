@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod intern;
 pub mod labels;
 pub mod peel;
+pub mod report;
 pub mod ripemd160;
 pub mod screen;
 pub mod sha256;

@@ -974,3 +974,42 @@ fn screening_finds_paths() {
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].hops, 0);
 }
+
+/// Compares with a golden file; `UPDATE_EXPECT=1` rewrites it.
+#[track_caller]
+pub(crate) fn check_golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expect = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing; run with UPDATE_EXPECT=1", path.display()));
+    assert_eq!(actual, expect, "{name} differs (UPDATE_EXPECT=1 to accept)");
+}
+
+#[test]
+fn trace_report_golden() {
+    use crate::peel::{detect, PeelConfig};
+    use crate::report::{flows_csv, flows_dot, trace_json};
+    use crate::trace::{trace_forward, Method, MixerMatch, TraceConfig};
+    let (s, labels) = synth_with_labels(7);
+    let g = &s.graph;
+    let mut cfg = TraceConfig::new(Method::Haircut);
+    cfg.follow_mixers = Some(MixerMatch {
+        max_fee_bp: 300,
+        window_secs: 86_400,
+    });
+    let r = trace_forward(g, &labels, &s.truth.theft_addrs, &cfg);
+    let txs: Vec<u32> = r.flows.iter().map(|f| f.tx).collect();
+    let peels = detect(g, Some(&txs), &PeelConfig::default());
+    let j = trace_json(g, &labels, &r, &cfg, "forward", &peels);
+    check_golden(
+        "synthetic_trace.json",
+        &(serde_json::to_string_pretty(&j).unwrap() + "\n"),
+    );
+    check_golden("synthetic_trace.csv", &flows_csv(g, &r));
+    check_golden("synthetic_trace.dot", &flows_dot(g, &labels, &r));
+}

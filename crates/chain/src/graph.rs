@@ -387,6 +387,10 @@ impl Graph {
     pub fn tx_time(&self, t: TxId) -> u64 {
         self.tx_time[t as usize]
     }
+    /// The hash in internal byte order.
+    pub fn tx_hash(&self, t: TxId) -> [u8; 32] {
+        self.tx_hash[t as usize]
+    }
     pub fn is_coinbase(&self, t: TxId) -> bool {
         self.tx_coinbase[t as usize]
     }

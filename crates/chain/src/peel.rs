@@ -52,16 +52,17 @@ fn step(g: &Graph, t: TxId, cfg: &PeelConfig) -> Option<(u32, u32)> {
 /// Finds maximal peel chains among `candidates` (all transactions when
 /// `None`). A chain follows the change output to the transaction spending it.
 pub fn detect(g: &Graph, candidates: Option<&[TxId]>, cfg: &PeelConfig) -> Vec<PeelChain> {
-    let all: Vec<TxId>;
-    let cand = match candidates {
-        Some(c) => c,
-        None => {
-            all = (0..g.tx_count() as TxId).collect();
-            &all
+    let cand: Vec<TxId> = match candidates {
+        Some(c) => {
+            let mut v = c.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
         }
+        None => (0..g.tx_count() as TxId).collect(),
     };
     let mut chains = Vec::new();
-    for &t in cand {
+    for t in cand {
         if step(g, t, cfg).is_none() {
             continue;
         }

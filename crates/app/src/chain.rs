@@ -7,7 +7,10 @@ use chain::labels::{Category, Label, LabelIndex};
 use chain::report::trace_json;
 use chain::trace::{TraceConfig, TraceResult};
 use serde_json::{json, Value};
-use stix::ext::{crypto_address, crypto_address_extension_definition, CRYPTO_ADDRESS_TYPE, THREATLEDGER_IDENTITY_ID};
+use stix::ext::{
+    crypto_address, crypto_address_extension_definition, CRYPTO_ADDRESS_TYPE,
+    THREATLEDGER_IDENTITY_ID,
+};
 use stix::{StixObject, Timestamp};
 use store::{Direction, RelatedQuery, Store, StoreError, Visibility};
 
@@ -16,7 +19,11 @@ pub type IncidentAddress = (String, String);
 
 /// The crypto-address SCOs related to an incident (relationships in either
 /// direction, or embedded references), as `(address, chain)`.
-pub fn incident_addresses(store: &dyn Store, incident: &str, vis: &Visibility) -> Result<Vec<IncidentAddress>, StoreError> {
+pub fn incident_addresses(
+    store: &dyn Store,
+    incident: &str,
+    vis: &Visibility,
+) -> Result<Vec<IncidentAddress>, StoreError> {
     let q = RelatedQuery {
         direction: Direction::Both,
         other_types: vec![CRYPTO_ADDRESS_TYPE.to_string()],
@@ -88,7 +95,11 @@ pub fn trace_objects(
     };
     let ts = now.as_str();
     let mut rels = Vec::new();
-    let mut add = |objects: &mut Vec<StixObject>, refs: &mut Vec<String>, a: AddrId, rel_desc: String| -> Result<(), stix::ObjectError> {
+    let mut add = |objects: &mut Vec<StixObject>,
+                   refs: &mut Vec<String>,
+                   a: AddrId,
+                   rel_desc: String|
+     -> Result<(), stix::ObjectError> {
         let id = sco(objects, a);
         if !refs.contains(&id) {
             refs.push(id.clone());
@@ -106,9 +117,18 @@ pub fn trace_objects(
     };
     let summary = trace_json(g, labels, r, cfg, direction, &[]);
     for &a in &r.seeds {
-        add(&mut objects, &mut refs, a, format!("trace seed ({direction}, {})", cfg.method.as_str()))?;
+        add(
+            &mut objects,
+            &mut refs,
+            a,
+            format!("trace seed ({direction}, {})", cfg.method.as_str()),
+        )?;
     }
-    for (x, v) in r.reached.iter().zip(summary["reached"].as_array().into_iter().flatten()) {
+    for (x, v) in r
+        .reached
+        .iter()
+        .zip(summary["reached"].as_array().into_iter().flatten())
+    {
         let l = &labels.labels[x.label as usize];
         let desc = format!(
             "{} {} of traced funds reached {} '{}' ({} trace, {}, depth {}; label from {}, confidence {})",
@@ -117,11 +137,21 @@ pub fn trace_objects(
         );
         add(&mut objects, &mut refs, x.addr, desc)?;
     }
-    for (h, v) in r.hops.iter().zip(summary["hops"].as_array().into_iter().flatten()) {
+    for (h, v) in r
+        .hops
+        .iter()
+        .zip(summary["hops"].as_array().into_iter().flatten())
+    {
         if h.addr == NONE {
             continue;
         }
-        let desc = format!("{} hop: {} {} entered at depth {}", h.kind.as_str(), v["amount"].as_str().unwrap_or(""), v["asset"].as_str().unwrap_or(""), h.depth);
+        let desc = format!(
+            "{} hop: {} {} entered at depth {}",
+            h.kind.as_str(),
+            v["amount"].as_str().unwrap_or(""),
+            v["asset"].as_str().unwrap_or(""),
+            h.depth
+        );
         add(&mut objects, &mut refs, h.addr, desc)?;
     }
     let note = StixObject::from_value(json!({
@@ -139,6 +169,40 @@ pub fn trace_objects(
 
 /// JSON value helper for callers that print what was stored.
 pub fn stored_summary(objects: &[StixObject]) -> Value {
-    let count = |t: &str| objects.iter().filter(|o| o.id().as_str().starts_with(&format!("{t}--"))).count();
+    let count = |t: &str| {
+        objects
+            .iter()
+            .filter(|o| o.id().as_str().starts_with(&format!("{t}--")))
+            .count()
+    };
     json!({"crypto_addresses": count(CRYPTO_ADDRESS_TYPE), "relationships": count("relationship"), "notes": count("note")})
+}
+
+/// Stores a trace's objects. A relationship already stored with the same
+/// description is left alone; a changed one becomes a new version (keeping
+/// the first version's `created`). Returns how many objects were written.
+pub fn store_trace(store: &dyn Store, objects: Vec<StixObject>) -> Result<usize, crate::AppError> {
+    let vis = Visibility::all();
+    let mut out = Vec::with_capacity(objects.len());
+    for o in objects {
+        if o.id().as_str().starts_with("relationship--") {
+            if let Some(old) = store.get_latest(o.id().as_str(), &vis)? {
+                if old.object.get("description") == o.get("description") {
+                    continue;
+                }
+                let mut v =
+                    serde_json::to_value(&o).map_err(|e| crate::AppError::Pack(e.to_string()))?;
+                if let Some(created) = old.object.get("created") {
+                    v["created"] = created.clone();
+                }
+                out.push(
+                    StixObject::from_value(v).map_err(|e| crate::AppError::Pack(e.to_string()))?,
+                );
+                continue;
+            }
+        }
+        out.push(o);
+    }
+    store.put_all(&out, &store::ImportOptions::default())?;
+    Ok(out.len())
 }

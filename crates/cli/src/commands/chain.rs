@@ -168,11 +168,18 @@ fn load(cli: &Cli, d: &DataArgs, extra: Vec<Label>) -> anyhow::Result<Loaded> {
         }
     }
     for path in expand(&d.labels)? {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (labels, diags) = if name.ends_with(".yaml") || name.ends_with(".yml") {
             parse_tagpack(&text, &name)
-        } else if let Some(asset) = name.strip_prefix("sanctioned_addresses_").and_then(|n| n.strip_suffix(".txt")) {
+        } else if let Some(asset) = name
+            .strip_prefix("sanctioned_addresses_")
+            .and_then(|n| n.strip_suffix(".txt"))
+        {
             parse_ofac_list(&text, asset, &name)
         } else {
             continue;
@@ -198,7 +205,10 @@ fn load(cli: &Cli, d: &DataArgs, extra: Vec<Label>) -> anyhow::Result<Loaded> {
     }
     let graph = b.finish();
     if graph.unresolved_bridges() > 0 && !cli.quiet {
-        eprintln!("threatledger: {} bridge links name transactions not in the data", graph.unresolved_bridges());
+        eprintln!(
+            "threatledger: {} bridge links name transactions not in the data",
+            graph.unresolved_bridges()
+        );
     }
     let mut labels = LabelIndex::new(&graph, all_labels.clone());
     if !d.no_cluster_labels {
@@ -211,18 +221,30 @@ fn load(cli: &Cli, d: &DataArgs, extra: Vec<Label>) -> anyhow::Result<Loaded> {
         let c = cluster(&graph, &cfg);
         labels.extend_by_clusters(&graph, &c);
     }
-    Ok(Loaded { graph, labels, all_labels })
+    Ok(Loaded {
+        graph,
+        labels,
+        all_labels,
+    })
 }
 
 /// Copies a finished graph into a builder (the synthetic scenario plus files).
 fn rebuild(g: &Graph) -> GraphBuilder {
     use chain::graph::{InputRec, OutputRec, Prev, TxRec, NONE};
     let mut b = GraphBuilder::new();
-    let chains: Vec<u8> = g.chains().iter().map(|c| b.chain(&c.name, c.model)).collect();
+    let chains: Vec<u8> = g
+        .chains()
+        .iter()
+        .map(|c| b.chain(&c.name, c.model))
+        .collect();
     let assets: Vec<u16> = g.assets().iter().map(|a| b.asset(a)).collect();
     let mut ids = vec![NONE; g.addr_count()];
     for a in 0..g.addr_count() as AddrId {
-        let chain = g.chains().iter().position(|c| c.name == g.chain_of_addr(a).name).unwrap_or(0);
+        let chain = g
+            .chains()
+            .iter()
+            .position(|c| c.name == g.chain_of_addr(a).name)
+            .unwrap_or(0);
         ids[a as usize] = b.address(chains[chain], g.address(a));
     }
     let map = |a: AddrId| if a == NONE { NONE } else { ids[a as usize] };
@@ -231,13 +253,35 @@ fn rebuild(g: &Graph) -> GraphBuilder {
             .inputs(t)
             .map(|i| {
                 let p = g.input_prev(i);
-                let prev = if p == NONE { Prev::None } else { Prev::Id(g.output_tx(p), p - g.outputs(g.output_tx(p)).start) };
-                InputRec { addr: map(g.input_addr(i)), value: g.input_value(i), prev }
+                let prev = if p == NONE {
+                    Prev::None
+                } else {
+                    Prev::Id(g.output_tx(p), p - g.outputs(g.output_tx(p)).start)
+                };
+                InputRec {
+                    addr: map(g.input_addr(i)),
+                    value: g.input_value(i),
+                    prev,
+                }
             })
             .collect();
-        let outputs: Vec<OutputRec> = g.outputs(t).map(|o| OutputRec { addr: map(g.output_addr(o)), value: g.output_value(o) }).collect();
-        let chain = g.chains().iter().position(|c| c.name == g.chain_of_tx(t).name).unwrap_or(0);
-        let asset = g.assets().iter().position(|a| a == g.asset_of_tx(t)).unwrap_or(0);
+        let outputs: Vec<OutputRec> = g
+            .outputs(t)
+            .map(|o| OutputRec {
+                addr: map(g.output_addr(o)),
+                value: g.output_value(o),
+            })
+            .collect();
+        let chain = g
+            .chains()
+            .iter()
+            .position(|c| c.name == g.chain_of_tx(t).name)
+            .unwrap_or(0);
+        let asset = g
+            .assets()
+            .iter()
+            .position(|a| a == g.asset_of_tx(t))
+            .unwrap_or(0);
         b.add_tx(TxRec {
             chain: chains[chain],
             asset: assets[asset],
@@ -294,8 +338,12 @@ fn load_data(b: &mut GraphBuilder, path: &Path) -> anyhow::Result<()> {
         let mut pos = 0;
         while pos + 8 <= bytes.len() && bytes[pos..pos + 4] == [0xf9, 0xbe, 0xb4, 0xd9] {
             let len = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into()?) as usize;
-            let end = (pos + 8).checked_add(len).filter(|e| *e <= bytes.len()).context("truncated block record")?;
-            let block = chain::btc::parse_block(&bytes[pos + 8..end]).with_context(|| format!("block record at byte {pos}"))?;
+            let end = (pos + 8)
+                .checked_add(len)
+                .filter(|e| *e <= bytes.len())
+                .context("truncated block record")?;
+            let block = chain::btc::parse_block(&bytes[pos + 8..end])
+                .with_context(|| format!("block record at byte {pos}"))?;
             chain::ingest::add_bitcoin_block(b, &block);
             pos = end;
         }
@@ -308,7 +356,14 @@ fn load_data(b: &mut GraphBuilder, path: &Path) -> anyhow::Result<()> {
 
 fn split_chain(s: &str) -> (String, &str) {
     match s.split_once(':') {
-        Some((c, a)) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && c != "p2pk" && c != "script" => (c.to_string(), a),
+        Some((c, a))
+            if !c.is_empty()
+                && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+                && c != "p2pk"
+                && c != "script" =>
+        {
+            (c.to_string(), a)
+        }
         _ => (guess_chain(s), s),
     }
 }
@@ -337,13 +392,20 @@ fn resolve(g: &Graph, s: &str) -> Vec<AddrId> {
 pub fn run_trace(cli: &Cli, args: &TraceArgs) -> anyhow::Result<u8> {
     let mut starts = args.addresses.clone();
     let mut extra = Vec::new();
-    let store = if args.store || args.incident.is_some() { Some(super::open_store(cli)?) } else { None };
+    let store = if args.store || args.incident.is_some() {
+        Some(super::open_store(cli)?)
+    } else {
+        None
+    };
     if let Some(inc) = &args.incident {
         stix::StixId::parse(inc)?;
         let s = store.as_ref().context("store")?;
         let addrs = app::chain::incident_addresses(s.as_ref(), inc, &store::Visibility::all())?;
         if addrs.is_empty() {
-            bail!("{inc}: no crypto-address objects are related to this incident in {}", cli.db);
+            bail!(
+                "{inc}: no crypto-address objects are related to this incident in {}",
+                cli.db
+            );
         }
         extra = app::chain::theft_labels(inc, &addrs);
         starts.extend(addrs.iter().map(|(a, c)| format!("{c}:{a}")));
@@ -364,7 +426,10 @@ pub fn run_trace(cli: &Cli, args: &TraceArgs) -> anyhow::Result<u8> {
     seeds.sort_unstable();
     seeds.dedup();
     if seeds.is_empty() {
-        bail!("none of the start addresses occurs in the chain data ({} transactions loaded)", g.tx_count());
+        bail!(
+            "none of the start addresses occurs in the chain data ({} transactions loaded)",
+            g.tx_count()
+        );
     }
     let mut cfg = TraceConfig::new(match args.method {
         MethodArg::Poison => Method::Poison,
@@ -377,21 +442,39 @@ pub fn run_trace(cli: &Cli, args: &TraceArgs) -> anyhow::Result<u8> {
     cfg.follow_bridges = !args.no_bridges;
     cfg.stop_at_services = !args.through_services;
     if args.follow_mixers {
-        cfg.follow_mixers = Some(MixerMatch { max_fee_bp: args.mixer_fee_bp, window_secs: args.mixer_window });
+        cfg.follow_mixers = Some(MixerMatch {
+            max_fee_bp: args.mixer_fee_bp,
+            window_secs: args.mixer_window,
+        });
     }
     let (r, direction) = match args.direction {
-        DirectionArg::Forward => (chain::trace::trace_forward(g, &loaded.labels, &seeds, &cfg), "forward"),
-        DirectionArg::Backward => (chain::trace::trace_backward(g, &loaded.labels, &seeds, &cfg), "backward"),
+        DirectionArg::Forward => (
+            chain::trace::trace_forward(g, &loaded.labels, &seeds, &cfg),
+            "forward",
+        ),
+        DirectionArg::Backward => (
+            chain::trace::trace_backward(g, &loaded.labels, &seeds, &cfg),
+            "backward",
+        ),
     };
     let txs: Vec<u32> = r.flows.iter().map(|f| f.tx).collect();
     let peels = chain::peel::detect(g, Some(&txs), &chain::peel::PeelConfig::default());
     let summary = chain::report::trace_json(g, &loaded.labels, &r, &cfg, direction, &peels);
     if args.store {
         let s = store.as_ref().context("store")?;
-        let objects = app::chain::trace_objects(g, &loaded.labels, &r, &cfg, direction, args.incident.as_deref(), &super::accounts::now())?;
-        s.put_all(&objects, &store::ImportOptions::default())?;
+        let objects = app::chain::trace_objects(
+            g,
+            &loaded.labels,
+            &r,
+            &cfg,
+            direction,
+            args.incident.as_deref(),
+            &super::accounts::now(),
+        )?;
+        let summary = app::chain::stored_summary(&objects);
+        let written = app::chain::store_trace(s.as_ref(), objects)?;
         if !cli.quiet {
-            eprintln!("threatledger: stored {} objects ({})", objects.len(), app::chain::stored_summary(&objects));
+            eprintln!("threatledger: stored {written} objects (of {summary})");
         }
     }
     let mut out = std::io::stdout().lock();
@@ -406,13 +489,27 @@ pub fn run_trace(cli: &Cli, args: &TraceArgs) -> anyhow::Result<u8> {
         }
     }
     let _ = &loaded.all_labels;
-    Ok(if r.reached.is_empty() { exit::REJECTED } else { exit::OK })
+    Ok(if r.reached.is_empty() {
+        exit::REJECTED
+    } else {
+        exit::OK
+    })
 }
 
 fn print_trace(out: &mut dyn Write, s: &serde_json::Value) -> anyhow::Result<()> {
     let str_of = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
-    writeln!(out, "{} trace, {}", str_of(&s["direction"]), str_of(&s["method_explained"]))?;
-    let seeds: Vec<String> = s["seeds"].as_array().into_iter().flatten().map(|x| format!("{}:{}", str_of(&x["chain"]), str_of(&x["address"]))).collect();
+    writeln!(
+        out,
+        "{} trace, {}",
+        str_of(&s["direction"]),
+        str_of(&s["method_explained"])
+    )?;
+    let seeds: Vec<String> = s["seeds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| format!("{}:{}", str_of(&x["chain"]), str_of(&x["address"])))
+        .collect();
     writeln!(out, "from {}", seeds.join(", "))?;
     for (asset, t) in s["totals"].as_object().into_iter().flatten() {
         writeln!(
@@ -432,26 +529,67 @@ fn print_trace(out: &mut dyn Write, s: &serde_json::Value) -> anyhow::Result<()>
         writeln!(
             out,
             "  {:>18} {:5} {:10} {:24} {}:{} depth {} ({}, confidence {})",
-            str_of(&r["amount"]), str_of(&r["asset"]), str_of(&r["category"]), str_of(&r["name"]),
-            str_of(&r["chain"]), str_of(&r["address"]), r["min_depth"], str_of(&r["label_source"]), r["confidence"]
+            str_of(&r["amount"]),
+            str_of(&r["asset"]),
+            str_of(&r["category"]),
+            str_of(&r["name"]),
+            str_of(&r["chain"]),
+            str_of(&r["address"]),
+            r["min_depth"],
+            str_of(&r["label_source"]),
+            r["confidence"]
         )?;
     }
     for h in s["hops"].as_array().into_iter().flatten() {
-        let cont: Vec<String> = h["continued"].as_array().into_iter().flatten().map(|c| format!("{}:{}", str_of(&c["chain"]), str_of(&c["tx"]))).collect();
+        let cont: Vec<String> = h["continued"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| format!("{}:{}", str_of(&c["chain"]), str_of(&c["tx"])))
+            .collect();
         writeln!(
             out,
             "hop {:20} {} {} at depth {} in {}:{}{}",
-            str_of(&h["kind"]), str_of(&h["amount"]), str_of(&h["asset"]), h["depth"], str_of(&h["chain"]), str_of(&h["tx"]),
-            if cont.is_empty() { " (not continued)".to_string() } else { format!(" -> {}", cont.join(", ")) }
+            str_of(&h["kind"]),
+            str_of(&h["amount"]),
+            str_of(&h["asset"]),
+            h["depth"],
+            str_of(&h["chain"]),
+            str_of(&h["tx"]),
+            if cont.is_empty() {
+                " (not continued)".to_string()
+            } else {
+                format!(" -> {}", cont.join(", "))
+            }
         )?;
     }
     for p in s["peel_chains"].as_array().into_iter().flatten() {
-        writeln!(out, "peel chain: {} hops from {} to {}, {} -> {}", p["hops"], str_of(&p["first_tx"]), str_of(&p["last_tx"]), str_of(&p["start_value"]), str_of(&p["end_value"]))?;
+        writeln!(
+            out,
+            "peel chain: {} hops from {} to {}, {} -> {}",
+            p["hops"],
+            str_of(&p["first_tx"]),
+            str_of(&p["last_tx"]),
+            str_of(&p["start_value"]),
+            str_of(&p["end_value"])
+        )?;
     }
     for t in s["touched"].as_array().into_iter().flatten() {
-        writeln!(out, "passed through {} '{}' {}:{} ({})", str_of(&t["category"]), str_of(&t["name"]), str_of(&t["chain"]), str_of(&t["address"]), str_of(&t["amount"]))?;
+        writeln!(
+            out,
+            "passed through {} '{}' {}:{} ({})",
+            str_of(&t["category"]),
+            str_of(&t["name"]),
+            str_of(&t["chain"]),
+            str_of(&t["address"]),
+            str_of(&t["amount"])
+        )?;
     }
-    writeln!(out, "{} flows over {} transactions", s["flows"], s["txs_visited"])?;
+    writeln!(
+        out,
+        "{} flows over {} transactions",
+        s["flows"], s["txs_visited"]
+    )?;
     Ok(())
 }
 
@@ -461,14 +599,22 @@ pub fn run_screen(cli: &Cli, args: &ScreenArgs) -> anyhow::Result<u8> {
         let p = Path::new(t);
         if args.targets.len() == 1 && p.is_file() {
             let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {t}"))?;
-            targets.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string));
+            targets.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string),
+            );
         } else {
             targets.push(t.clone());
         }
     }
     let loaded = load(cli, &args.data, Vec::new())?;
     let g = &loaded.graph;
-    let cfg = chain::screen::ScreenConfig { max_hops: args.hops, max_visits: args.max_visits };
+    let cfg = chain::screen::ScreenConfig {
+        max_hops: args.hops,
+        max_visits: args.max_visits,
+    };
     let mut results = Vec::new();
     let mut exposed = false;
     for t in &targets {
@@ -479,7 +625,12 @@ pub fn run_screen(cli: &Cli, args: &ScreenArgs) -> anyhow::Result<u8> {
             let canon = canonical_address(&chain, a).unwrap_or_else(|| a.trim().to_string());
             let hits: Vec<&Label> = chain::labels::lookup(&loaded.all_labels, &canon)
                 .into_iter()
-                .filter(|l| matches!(l.category, chain::labels::Category::Sanctioned | chain::labels::Category::Theft))
+                .filter(|l| {
+                    matches!(
+                        l.category,
+                        chain::labels::Category::Sanctioned | chain::labels::Category::Theft
+                    )
+                })
                 .collect();
             exposed |= !hits.is_empty();
             results.push(serde_json::json!({
@@ -505,15 +656,33 @@ pub fn run_screen(cli: &Cli, args: &ScreenArgs) -> anyhow::Result<u8> {
                 let addr = r["address"].as_str().unwrap_or("");
                 let list = r["exposures"].as_array().cloned().unwrap_or_default();
                 if list.is_empty() {
-                    writeln!(out, "{addr}: no exposure within {} hops{}", args.hops, if r["in_data"] == false { " (not in the chain data; labels only)" } else { "" })?;
+                    writeln!(
+                        out,
+                        "{addr}: no exposure within {} hops{}",
+                        args.hops,
+                        if r["in_data"] == false {
+                            " (not in the chain data; labels only)"
+                        } else {
+                            ""
+                        }
+                    )?;
                 }
                 for e in list {
-                    let path: Vec<String> = e["path"].as_array().into_iter().flatten().map(|p| p.as_str().unwrap_or("").to_string()).collect();
+                    let path: Vec<String> = e["path"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p.as_str().unwrap_or("").to_string())
+                        .collect();
                     writeln!(
                         out,
                         "{addr}: {} {} '{}' at {} hops ({}): {}",
-                        e["direction"].as_str().unwrap_or(""), e["category"].as_str().unwrap_or(""), e["name"].as_str().unwrap_or(""),
-                        e["hops"], e["label_source"].as_str().unwrap_or(""), path.join(" -> ")
+                        e["direction"].as_str().unwrap_or(""),
+                        e["category"].as_str().unwrap_or(""),
+                        e["name"].as_str().unwrap_or(""),
+                        e["hops"],
+                        e["label_source"].as_str().unwrap_or(""),
+                        path.join(" -> ")
                     )?;
                 }
             }
@@ -532,8 +701,14 @@ fn redact(url: &str) -> String {
 
 /// One JSON-RPC call over plain HTTP/1.1 (Bitcoin Core listens on localhost;
 /// no TLS). `Connection: close` and read to the end; chunked bodies decoded.
-fn rpc_call(url: &str, method: &str, params: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
-    let rest = url.strip_prefix("http://").context("--rpc must be an http:// URL")?;
+fn rpc_call(
+    url: &str,
+    method: &str,
+    params: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let rest = url
+        .strip_prefix("http://")
+        .context("--rpc must be an http:// URL")?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -542,27 +717,42 @@ fn rpc_call(url: &str, method: &str, params: &serde_json::Value) -> anyhow::Resu
         Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
         None => (None, authority),
     };
-    let hostport = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:8332") };
+    let hostport = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:8332")
+    };
     let body = serde_json::json!({"jsonrpc": "1.0", "id": "threatledger", "method": method, "params": params}).to_string();
     let mut req = format!("POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     if let Some(u) = userinfo {
-        req.push_str(&format!("Authorization: Basic {}\r\n", base64(u.as_bytes())));
+        req.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            base64(u.as_bytes())
+        ));
     }
     req.push_str("\r\n");
     req.push_str(&body);
-    let mut s = TcpStream::connect(&hostport).with_context(|| format!("cannot connect to {hostport}"))?;
+    let mut s =
+        TcpStream::connect(&hostport).with_context(|| format!("cannot connect to {hostport}"))?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
     s.write_all(req.as_bytes())?;
     let mut resp = Vec::new();
     s.read_to_end(&mut resp)?;
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").context("no HTTP header in the answer")?;
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no HTTP header in the answer")?;
     let head = String::from_utf8_lossy(&resp[..split]).to_string();
     let mut body = resp[split + 4..].to_vec();
     let status = head.split_whitespace().nth(1).unwrap_or("");
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body).context("bad chunked body")?;
     }
-    let v: serde_json::Value = serde_json::from_slice(&body).with_context(|| format!("HTTP {status}: the answer is not JSON"))?;
+    let v: serde_json::Value = serde_json::from_slice(&body)
+        .with_context(|| format!("HTTP {status}: the answer is not JSON"))?;
     if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
         bail!("RPC error: {e}");
     }
@@ -591,7 +781,9 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::new();
     for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
         for i in 0..4 {
             if i <= c.len() {
                 s.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -609,7 +801,13 @@ mod tests {
     fn base64_and_dechunk() {
         assert_eq!(super::base64(b"user:pass"), "dXNlcjpwYXNz");
         assert_eq!(super::base64(b"ab"), "YWI=");
-        assert_eq!(super::dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n").unwrap(), b"Wikipedia");
-        assert_eq!(super::redact("http://u:p@127.0.0.1:8332/"), "http://…@127.0.0.1:8332/");
+        assert_eq!(
+            super::dechunk(b"4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n").unwrap(),
+            b"Wikipedia"
+        );
+        assert_eq!(
+            super::redact("http://u:p@127.0.0.1:8332/"),
+            "http://…@127.0.0.1:8332/"
+        );
     }
 }

@@ -20,6 +20,13 @@ pub struct SynthConfig {
     pub decoys: usize,
     /// Include the laundering story (off for pure benchmark graphs).
     pub laundering: bool,
+    /// Percent of payments to a never-seen address (else a known user).
+    pub fresh_payee_pct: u64,
+    /// Percent of change outputs to a fresh address of the wallet (else back
+    /// to the first input's address).
+    pub fresh_change_pct: u64,
+    /// Up to this many extra payees per payment (uniform 0..=n).
+    pub max_extra_payees: u64,
 }
 
 impl SynthConfig {
@@ -31,6 +38,26 @@ impl SynthConfig {
             peel_hops: 12,
             decoys: 40,
             laundering: true,
+            fresh_payee_pct: 25,
+            fresh_change_pct: 50,
+            max_extra_payees: 0,
+        }
+    }
+
+    /// Benchmark graphs: about 2.5 new addresses per transaction (all payees
+    /// and change fresh, half the payments with a second payee), the shape of
+    /// Bitcoin's address growth; no laundering story.
+    pub fn bench(seed: u64, txs: usize) -> SynthConfig {
+        SynthConfig {
+            seed,
+            random_txs: txs,
+            users: (txs / 20).max(1_000),
+            peel_hops: 0,
+            decoys: 0,
+            laundering: false,
+            fresh_payee_pct: 100,
+            fresh_change_pct: 100,
+            max_extra_payees: 1,
         }
     }
 }
@@ -107,6 +134,9 @@ struct Gen {
     eth_users: Vec<AddrId>,
     eth_balance: Vec<u64>,
     labels: Vec<Label>,
+    fresh_payee_pct: u64,
+    fresh_change_pct: u64,
+    max_extra_payees: u64,
 }
 
 const BTC: u64 = 100_000_000;
@@ -267,17 +297,32 @@ impl Gen {
         let pay = self.rng.range(spend / 20, spend * 9 / 10);
         let payee = match deposit_to {
             Some(d) => d,
-            None if self.rng.below(4) == 0 => self.new_user(),
+            None if self.rng.below(100) < self.fresh_payee_pct => self.new_user(),
             None => self.users[self.rng.below(self.users.len() as u64) as usize],
         };
-        let change = if self.rng.below(2) == 0 {
+        let change = if self.rng.below(100) < self.fresh_change_pct {
             let a = self.fresh(self.btc);
             self.set_wallet(a, w as u32);
             a
         } else {
             first.addr
         };
-        let (_, new) = self.btc_tx(&coins, &[(payee, pay), (change, spend - pay)]);
+        let mut outs = vec![(payee, pay), (change, spend - pay)];
+        let extra = if self.max_extra_payees > 0 {
+            self.rng.below(self.max_extra_payees + 1)
+        } else {
+            0
+        };
+        for _ in 0..extra {
+            // A second payee takes part of the change.
+            let v = outs[1].1 / 3;
+            if v > 1_000 {
+                outs[1].1 -= v;
+                let a = self.new_user();
+                outs.push((a, v));
+            }
+        }
+        let (_, new) = self.btc_tx(&coins, &outs);
         new
     }
 }
@@ -311,6 +356,9 @@ pub fn generate(cfg: &SynthConfig) -> Synth {
         eth_users: Vec::new(),
         eth_balance: Vec::new(),
         labels: Vec::new(),
+        fresh_payee_pct: cfg.fresh_payee_pct,
+        fresh_change_pct: cfg.fresh_change_pct,
+        max_extra_payees: cfg.max_extra_payees,
     };
     let mut truth = Truth::default();
     // Economy: users with a first coin each; exchanges with a labelled hot

@@ -1013,3 +1013,58 @@ fn trace_report_golden() {
     check_golden("synthetic_trace.csv", &flows_csv(g, &r));
     check_golden("synthetic_trace.dot", &flows_dot(g, &labels, &r));
 }
+
+/// Differential test: every output address of the real block against the
+/// Python reference implementations of Base58Check and bech32/bech32m.
+#[test]
+fn real_block_addresses_match_python_peers() {
+    let Some(path) = shared_data(BLOCK) else {
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let peers = std::env::var_os("THREATLEDGER_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".peers"));
+    let python = peers.join("bin/python");
+    if !python.exists() {
+        println!("skipping: no Python peers at {}", peers.display());
+        return;
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/block_addresses.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(&path)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        println!(
+            "skipping: peer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let theirs: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let block = real_block().unwrap();
+    let ours: Vec<String> = block
+        .txs
+        .iter()
+        .flat_map(|t| &t.outputs)
+        .map(|o| crate::addr::script_to_address(&o.script_pubkey).unwrap_or_else(|| "-".into()))
+        .collect();
+    assert_eq!(ours.len(), theirs.len());
+    let disagree: Vec<_> = ours.iter().zip(&theirs).filter(|(a, b)| a != b).collect();
+    println!(
+        "{} output addresses compared with base58/bech32 peers, {} disagreements",
+        ours.len(),
+        disagree.len()
+    );
+    assert!(
+        disagree.is_empty(),
+        "{:?}",
+        &disagree[..disagree.len().min(5)]
+    );
+}

@@ -161,7 +161,10 @@ fn load(cli: &Cli, d: &DataArgs, extra: Vec<Label>) -> anyhow::Result<Loaded> {
     }
     if let Some(url) = &d.rpc {
         for hash in &d.blocks {
+            // Verbosity 3 (Bitcoin Core 23+) adds the spent outputs; older nodes
+            // refuse it, so fall back to 2.
             let v = rpc_call(url, "getblock", &serde_json::json!([hash, 3]))
+                .or_else(|_| rpc_call(url, "getblock", &serde_json::json!([hash, 2])))
                 .with_context(|| format!("getblock {hash} from {}", redact(url)))?;
             let block = chain::account::parse_getblock(&v)?;
             chain::account::add_rpc_block(&mut b, &block);

@@ -229,3 +229,55 @@ fn real_block_and_ofac() {
     assert_eq!(v["totals"]["BTC"]["seeded"], "6.29948405");
     assert_eq!(v["totals"]["BTC"]["unspent"], "6.29948405");
 }
+
+/// `--rpc`: a stand-in Bitcoin Core answering `getblock` (chunked, as
+/// HTTP/1.1 allows) on a local port.
+#[test]
+fn trace_over_json_rpc() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let tx = format!(
+        "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff00ffffffff0100f2052a01000000{}{}00000000",
+        "16", "0014751e76e8199196d454941c45d1b3a323f1433bd6"
+    );
+    let body = serde_json::json!({"result": {"hash": "00".repeat(32), "height": 1, "time": 1_231_006_505, "tx": [{"hex": tx, "vin": []}]}, "error": null, "id": "threatledger"}).to_string();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Read the header and the small JSON body.
+        while !String::from_utf8_lossy(&req).contains("\"params\"") {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            req.extend_from_slice(&buf[..n]);
+        }
+        let (a, b) = body.split_at(body.len() / 2);
+        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n", a.len(), b.len());
+        s.write_all(resp.as_bytes()).unwrap();
+        String::from_utf8_lossy(&req).into_owned()
+    });
+    let env = Env::new();
+    let url = format!("http://u:p@127.0.0.1:{port}/");
+    let out = env.run(&[
+        "trace",
+        "--rpc",
+        &url,
+        "--block",
+        &"00".repeat(32),
+        "--address",
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        "--format",
+        "json",
+    ]);
+    let req = server.join().unwrap();
+    assert!(req.starts_with("POST / HTTP/1.1\r\n"), "{req}");
+    assert!(req.contains("Authorization: Basic dTpw\r\n"), "{req}");
+    assert!(req.contains("\"method\":\"getblock\""), "{req}");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["totals"]["BTC"]["seeded"], "50");
+    assert_eq!(v["totals"]["BTC"]["unspent"], "50");
+}

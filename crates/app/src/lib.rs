@@ -2,6 +2,7 @@
 //! store and importing STIX bundles. No argument parsing and no HTTP here.
 
 pub mod accounts;
+pub mod chain;
 pub mod import;
 pub mod ledger;
 pub mod synth;

@@ -39,6 +39,8 @@ Examples:
   threatledger pattern check \"[ipv4-addr:value ISSUBSET '198.51.100.0/24']\"
   threatledger match --indicators store --observed conn.csv --format json
   threatledger serve --listen 127.0.0.1:8080
+  threatledger trace --synthetic 7 --theft x5322 --follow-mixers
+  threatledger screen 1AXUTu9y3H8w4wYx4BjyFWgRhZKDhmcMrn --labels ../shared/data/chain/ofac
   threatledger taxii pull http://127.0.0.1:8080/taxii2/api/ --collection dprk --token tlk_...";
 
 #[derive(Parser)]
@@ -82,6 +84,8 @@ pub enum Command {
     Init(commands::init::Args),
     Ledger(commands::ledger::Args),
     Validate(commands::validate::Args),
+    Trace(commands::chain::TraceArgs),
+    Screen(commands::chain::ScreenArgs),
     /// Write a synthetic bundle (benchmarks, load tests).
     #[command(hide = true)]
     Synth(commands::synth::Args),
@@ -128,6 +132,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Init(a) => commands::init::run(cli, a),
         Command::Ledger(a) => commands::ledger::run(cli, a),
         Command::Validate(a) => commands::validate::run(cli, a),
+        Command::Trace(a) => commands::chain::run_trace(cli, a),
+        Command::Screen(a) => commands::chain::run_screen(cli, a),
         Command::Synth(a) => commands::synth::run(cli, a),
     }
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod accounts;
+pub mod chain;
 pub mod db;
 pub mod export;
 pub mod get;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `threatledger` binary: real processes, real SQLite files.
 
+mod chain;
 mod crash;
 mod import;
 mod ledger;

@@ -165,7 +165,11 @@ impl SqliteStore {
             // One type: the (type, seq) index gives seq order. Several: the index
             // would need a sort of every match on each page (quadratic over a
             // walk), so scan in seq order instead (`+` keeps the index out).
-            let col = if q.types.len() == 1 || coll { "o.type" } else { "+o.type" };
+            let col = if q.types.len() == 1 || coll {
+                "o.type"
+            } else {
+                "+o.type"
+            };
             sql.list(col, &q.types);
         }
         if !q.spec_versions.is_empty() {
